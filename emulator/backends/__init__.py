@@ -1,0 +1,1 @@
+"""Execution-environment backends: process and docker."""

@@ -1,0 +1,1 @@
+"""Pure translation between AWS event shapes and lambdock's own types."""

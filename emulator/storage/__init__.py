@@ -1,0 +1,1 @@
+"""S3 storage on MinIO: server, buckets, credentials, notifications."""

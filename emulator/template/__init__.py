@@ -1,0 +1,1 @@
+"""Loading SAM/CloudFormation templates into typed models."""

@@ -1,0 +1,1 @@
+"""Asynchronous invocation sources: the queue, S3 notifications, schedules."""
