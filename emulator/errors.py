@@ -133,6 +133,8 @@ class EnvironmentFailed(LambdockError):
         self.error_type = error_type
         self.message = message
         self.payload = payload
+        # What the environment wrote before it failed (an init traceback, say), for its log.
+        self.output: list[str] = []
 
 
 class BackendError(LambdockError):

@@ -1,1 +1,36 @@
-"""Execution-environment backends: process and docker."""
+"""Execution-environment backends: process and docker, chosen with one match."""
+
+from __future__ import annotations
+
+import importlib.util
+
+from emulator.backends.base import Backend
+from emulator.backends.process import ProcessBackend
+from emulator.errors import BackendError
+from emulator.settings import Settings
+
+
+def select_backend(settings: Settings) -> Backend:
+    """The backend the settings ask for; `auto` is docker where an engine answers."""
+    match settings.backend:
+        case "process":
+            return ProcessBackend(python=settings.python_executable, node=settings.node_executable)
+        case "docker":
+            return _docker(settings, required=True)
+        case "auto":
+            try:
+                return _docker(settings, required=False)
+            except BackendError:
+                return ProcessBackend(
+                    python=settings.python_executable, node=settings.node_executable
+                )
+    raise BackendError(f"unknown backend {settings.backend!r}")
+
+
+def _docker(settings: Settings, *, required: bool) -> Backend:
+    if importlib.util.find_spec("emulator.backends.docker") is None:
+        raise BackendError("the docker backend is not part of this lambdock build")
+    from emulator.backends import docker as docker_backend
+
+    backend: Backend = docker_backend.connect(settings, required=required)
+    return backend

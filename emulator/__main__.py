@@ -1,0 +1,5 @@
+"""`python -m emulator` runs the lambdock command line."""
+
+from emulator.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,164 @@
+"""The process backend: each environment is a local subprocess running a runtime client.
+
+No isolation: the handler runs with lambdock's user on the host. It is for machines without
+Docker and for the fastest edit-run loop. Each environment gets its own process group, so a
+handler that forks is stopped whole.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from pathlib import Path
+
+from emulator import wire
+from emulator.backends.base import EnvironmentSpec, LineSink
+from emulator.errors import BackendError, EnvironmentFailed
+from emulator.lambda_env import Placement, lambda_environment
+from emulator.runtime_files import runtime_root
+from emulator.template.models import FunctionConfig
+
+# A single log line longer than this is split, as CloudWatch splits events of over 256 KB.
+_MAX_LINE = 256 * 1024
+_STOP_GRACE_SECONDS = 5.0
+
+
+class ProcessEnvironment:
+    """A runtime client subprocess and the task that forwards its output."""
+
+    def __init__(self, process: asyncio.subprocess.Process, on_line: LineSink) -> None:
+        self.process = process
+        self._reader = asyncio.create_task(_forward_lines(process, on_line))
+
+    async def wait(self) -> int | None:
+        """Wait for the process to end and its last output to be forwarded."""
+        code = await self.process.wait()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._reader), _STOP_GRACE_SECONDS)
+        return code
+
+    async def drain_output(self) -> None:
+        """Let the reader task take what the runtime wrote before it answered.
+
+        The runtime flushes its output before it posts to the Runtime API, so those bytes are in
+        the pipe already; a few turns of the event loop hand them to the reader."""
+        for _ in range(4):
+            await asyncio.sleep(0)
+
+    def max_memory_mb(self) -> int:
+        """Peak resident memory of the runtime process (VmHWM), in MB."""
+        try:
+            status = Path(f"/proc/{self.process.pid}/status").read_text()
+        except OSError:
+            return 0
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                return -(-int(line.split()[1]) // 1024)
+        return 0
+
+
+async def _forward_lines(process: asyncio.subprocess.Process, on_line: LineSink) -> None:
+    stream = process.stdout
+    assert stream is not None
+    while True:
+        try:
+            line = await stream.readuntil(b"\n")
+        except asyncio.IncompleteReadError as exc:
+            if exc.partial:
+                on_line(exc.partial.decode(errors="replace"))
+            return
+        except asyncio.LimitOverrunError as exc:
+            line = await stream.readexactly(min(exc.consumed, _MAX_LINE) or 1)
+        on_line(line.decode(errors="replace").rstrip("\n"))
+
+
+class ProcessBackend:
+    """Starts runtime clients as local subprocesses."""
+
+    name = "process"
+    runtime_api_bind_host = "127.0.0.1"
+
+    def __init__(self, *, python: str, node: str = "node") -> None:
+        self._python = python
+        self._node = node
+        self._running: set[ProcessEnvironment] = set()
+
+    def command(self, function: FunctionConfig) -> list[str]:
+        """The command that starts this function's runtime client."""
+        family = function.runtime_family
+        if family == "python":
+            return [self._python, "-m", "lambdock_runtime"]
+        if family == "nodejs":
+            return [self._node, str(runtime_root() / "nodejs" / "index.mjs")]
+        if family == "provided":
+            assert function.code_uri is not None
+            bootstrap = function.code_uri / "bootstrap"
+            if not (bootstrap.is_file() and os.access(bootstrap, os.X_OK)):
+                raise EnvironmentFailed(
+                    wire.RUNTIME_INVALID_ENTRYPOINT,
+                    "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]",
+                )
+            return [str(bootstrap)]
+        raise BackendError(
+            f"{function.logical_id}: PackageType Image needs the docker backend (--backend docker)"
+        )
+
+    def environment(self, spec: EnvironmentSpec) -> dict[str, str]:
+        """The runtime process's variables: Lambda's, plus what a local process needs."""
+        function = spec.function
+        runtime_dir = runtime_root() / function.runtime_family
+        placement = Placement(
+            runtime_api=f"127.0.0.1:{spec.runtime_api_port}",
+            task_root=str(function.code_uri),
+            runtime_dir=str(runtime_dir),
+            log_stream_name=spec.log_stream_name,
+            region=spec.region,
+        )
+        local = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": os.environ.get("HOME", "/"),
+        }
+        if function.runtime_family == "python":
+            local["PYTHONPATH"] = str(runtime_dir)
+            # stdout is a pipe here, as in Lambda; unbuffered so lines arrive when printed.
+            local["PYTHONUNBUFFERED"] = "1"
+        variables = lambda_environment(
+            function, placement, credentials=spec.credentials, extra=spec.endpoints
+        )
+        return {**local, **variables}
+
+    async def start(self, spec: EnvironmentSpec, on_line: LineSink) -> ProcessEnvironment:
+        """Start the runtime client; a missing executable is a BackendError."""
+        command = self.command(spec.function)
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *command,
+                cwd=str(spec.function.code_uri),
+                env=self.environment(spec),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+                limit=_MAX_LINE,
+            )
+        except (FileNotFoundError, PermissionError) as exc:
+            raise BackendError(f"cannot start {command[0]}: {exc.strerror}") from None
+        running = ProcessEnvironment(process, on_line)
+        self._running.add(running)
+        return running
+
+    async def stop(self, running: ProcessEnvironment) -> None:  # type: ignore[override]
+        """Kill the environment's whole process group and reap it."""
+        self._running.discard(running)
+        process = running.process
+        # The group, not just the runtime: a handler's children go with it.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(process.wait(), _STOP_GRACE_SECONDS)
+
+    async def close(self) -> None:
+        """Stop every environment this backend started."""
+        await asyncio.gather(*(self.stop(running) for running in list(self._running)))

@@ -1,0 +1,201 @@
+"""The `lambdock` command line: up, invoke, validate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import socket
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import uvicorn
+
+from emulator.app import create_app
+from emulator.backends import select_backend
+from emulator.clock import SystemClock, new_request_id
+from emulator.errors import BackendError, LambdockError, TemplateError
+from emulator.invoker import InvocationRequest
+from emulator.services import Services, build_services
+from emulator.settings import Settings
+from emulator.stack import load_stack_template
+from emulator.template.models import Template
+
+EXIT_BAD_INPUT = 2
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--template", "-t", type=Path, default=Path("template.yaml"))
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--stack-name", default=None)
+    parser.add_argument("--parameter-overrides", nargs="*", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--env-vars", type=Path, default=None, help="sam local --env-vars JSON")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="lambdock", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="serve the template's APIs and functions")
+    _common(up)
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--port", type=int, default=3000)
+    up.add_argument("--backend", choices=["auto", "process", "docker"], default="auto")
+    up.add_argument(
+        "--max-concurrency",
+        type=int,
+        default=10,
+        help="environments per function without ReservedConcurrentExecutions",
+    )
+    up.add_argument("--idle-timeout", type=float, default=300.0, help="seconds")
+    up.add_argument("--warm", choices=["lazy", "eager"], default="lazy")
+    up.add_argument(
+        "--retry-delay",
+        type=float,
+        default=1.0,
+        help="scale Lambda's async retry waits (0.01 = 100x faster)",
+    )
+    invoke = commands.add_parser("invoke", help="invoke a function once and print its result")
+    _common(invoke)
+    invoke.add_argument("function")
+    invoke.add_argument("--event", "-e", default=None, help="event JSON file, or - for stdin")
+    invoke.add_argument("--backend", choices=["auto", "process", "docker"], default="auto")
+    validate = commands.add_parser("validate", help="load and check the template")
+    _common(validate)
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Settings from parsed arguments."""
+    overrides = {}
+    for item in args.parameter_overrides:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"lambdock: --parameter-overrides wants KEY=VALUE, got {item!r}")
+        overrides[key.strip()] = value
+    settings = Settings(
+        template=args.template,
+        region=args.region,
+        stack_name=args.stack_name,
+        parameter_overrides=overrides,
+        env_vars_file=args.env_vars,
+    )
+    extra = {
+        "host": getattr(args, "host", None),
+        "port": getattr(args, "port", None),
+        "backend": getattr(args, "backend", None),
+        "default_concurrency": getattr(args, "max_concurrency", None),
+        "idle_timeout": getattr(args, "idle_timeout", None),
+        "warm": getattr(args, "warm", None),
+        "retry_delay_scale": getattr(args, "retry_delay", None),
+    }
+    return replace(settings, **{k: v for k, v in extra.items() if v is not None})
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a subcommand; bad input exits 2 with a message naming where the problem is."""
+    args = build_parser().parse_args(argv)
+    settings = settings_from(args)
+    try:
+        template = load_stack_template(settings)
+    except TemplateError as exc:
+        print(f"lambdock: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for warning in template.warnings:
+        print(f"lambdock: warning: {warning}", file=sys.stderr)
+    try:
+        match args.command:
+            case "validate":
+                return _validate(template)
+            case "invoke":
+                return asyncio.run(_invoke(settings, template, args.function, args.event))
+            case _:
+                return _up(settings, template)
+    except (BackendError, LambdockError) as exc:
+        print(f"lambdock: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _validate(template: Template) -> int:
+    print(f"{template.path}: valid")
+    for function in template.functions.values():
+        events = ", ".join(f"{e.name} ({e.type})" for e in function.events) or "no events"
+        print(
+            f"  function {function.function_name}: {function.runtime or 'image'} "
+            f"{function.handler or function.image_uri}, {events}"
+        )
+    for bucket in template.buckets.values():
+        print(f"  bucket {bucket.logical_id}: {bucket.bucket_name}")
+    return 0
+
+
+def _read_event(source: str | None) -> bytes:
+    if source is None:
+        return b"{}"
+    if source == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(source).read_bytes()
+    except OSError as exc:
+        raise LambdockError(f"cannot read event file {source}: {exc.strerror}") from None
+
+
+async def _invoke(settings: Settings, template: Template, name: str, event: str | None) -> int:
+    payload = _read_event(event)
+    try:
+        json.loads(payload or b"{}")
+    except ValueError as exc:
+        raise LambdockError(f"event {event} is not JSON: {exc}") from None
+    settings = replace(settings, echo_logs=False)
+    backend = select_backend(settings)
+    services = build_services(
+        settings, template, backend, clock=SystemClock(), request_ids=new_request_id
+    )
+    try:
+        result = await services.invoker.invoke(InvocationRequest(name, payload or b"{}"))
+    finally:
+        await services.pool.close()
+    sys.stderr.write(result.log.text())
+    sys.stdout.write(result.payload.decode(errors="replace") + "\n")
+    return 0 if result.ok else 1
+
+
+def _up(settings: Settings, template: Template) -> int:
+    if settings.host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"lambdock: warning: serving on {settings.host}, reachable from other machines; "
+            "handlers run your code",
+            file=sys.stderr,
+        )
+    listener = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((settings.host, settings.port))
+    except OSError as exc:
+        print(
+            f"lambdock: cannot listen on {settings.host}:{settings.port}: {exc.strerror}",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    settings = replace(settings, port=listener.getsockname()[1])
+    backend = select_backend(settings)
+
+    def announce(services: Services) -> None:
+        services.on_ready.append(lambda: _print_ready(settings, services.template(), backend.name))
+
+    app = create_app(settings, template, backend, configure=announce)
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+    server = uvicorn.Server(config)
+    server.run(sockets=[listener])
+    return 0
+
+
+def _print_ready(settings: Settings, template: Template, backend: str) -> None:
+    base = f"http://{settings.host}:{settings.port}"
+    print(f"lambdock: serving {template.path} with the {backend} backend on {base}")
+    for function in template.functions.values():
+        print(f"  function {function.function_name} ({function.runtime or 'image'})")
+    print(f"  Invoke API: {base}/2015-03-31/functions/<name>/invocations")
+    print(f"  health: {base}/_lambdock/health", flush=True)

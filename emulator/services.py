@@ -1,0 +1,120 @@
+"""The services one lambdock instance runs, built once and shared by every router."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+from emulator.backends.base import Backend
+from emulator.clock import Clock
+from emulator.environment import Environment
+from emulator.invoker import Invoker
+from emulator.logs import LogStore
+from emulator.pool import Pool, PoolSettings
+from emulator.settings import Settings
+from emulator.stack import Stack
+from emulator.template.models import FunctionConfig, Template
+from emulator.triggers.queue import AsyncQueue, MemoryQueue
+
+# Credentials functions get when no S3 endpoint asks for specific ones: the SDKs need some.
+LOCAL_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "lambdock",
+    "AWS_SECRET_ACCESS_KEY": "lambdock-secret",
+    "AWS_SESSION_TOKEN": "lambdock-session",
+}
+MAX_PENDING_LINES = 500
+
+EndpointProvider = Callable[[FunctionConfig], Mapping[str, str]]
+
+
+@dataclass
+class Services:
+    """What the routers and triggers call: the template, the invoker, the queue, the logs."""
+
+    settings: Settings
+    clock: Clock
+    request_ids: Callable[[], str]
+    stack: Stack
+    logs: LogStore
+    pool: Pool
+    invoker: Invoker
+    queue: AsyncQueue
+    started_at: str
+    credentials: dict[str, str] = field(default_factory=lambda: dict(LOCAL_CREDENTIALS))
+    endpoint_providers: list[EndpointProvider] = field(default_factory=list)
+    # Extra parts (storage, triggers, watchers) started after the core and closed before it.
+    startups: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    shutdowns: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    health: dict[str, Callable[[], object]] = field(default_factory=dict)
+    on_ready: list[Callable[[], None]] = field(default_factory=list)
+
+    def template(self) -> Template:
+        """The template being served now."""
+        return self.stack.current()
+
+    def endpoints(self, function: FunctionConfig) -> dict[str, str]:
+        """The endpoint variables a function's environment gets (Lambda, S3, ...)."""
+        merged: dict[str, str] = {}
+        for provider in self.endpoint_providers:
+            merged.update(provider(function))
+        return merged
+
+
+def build_services(
+    settings: Settings,
+    template: Template,
+    backend: Backend,
+    *,
+    clock: Clock,
+    request_ids: Callable[[], str],
+) -> Services:
+    """Wire the core services for one template and one backend."""
+    stack = Stack(template)
+    logs = LogStore(echo=_console_echo if settings.echo_logs else None)
+    holder: dict[str, Services] = {}
+
+    def on_line(env: Environment, line: str) -> None:
+        if env.current_log is not None:
+            logs.write(env.current_log, line)
+            return
+        env.init_lines.append(line)
+        del env.init_lines[:-MAX_PENDING_LINES]
+        logs.echo(env.function.function_name, line)
+
+    pool = Pool(
+        backend,
+        PoolSettings(
+            region=settings.region,
+            default_concurrency=settings.default_concurrency,
+            idle_timeout=settings.idle_timeout,
+            init_timeout=settings.init_timeout,
+        ),
+        clock=clock,
+        credentials=lambda function: holder["services"].credentials,
+        endpoints=lambda function: holder["services"].endpoints(function),
+        on_line=on_line,
+    )
+    invoker = Invoker(stack.current, pool, logs, clock=clock, request_ids=request_ids)
+    queue = MemoryQueue(invoker, retry_delay_scale=settings.retry_delay_scale)
+    started = datetime.datetime.fromtimestamp(clock.time(), datetime.UTC)
+    services = Services(
+        settings=settings,
+        clock=clock,
+        request_ids=request_ids,
+        stack=stack,
+        logs=logs,
+        pool=pool,
+        invoker=invoker,
+        queue=queue,
+        started_at=started.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+    )
+    holder["services"] = services
+    services.endpoint_providers.append(
+        lambda function: {"AWS_ENDPOINT_URL_LAMBDA": f"http://127.0.0.1:{settings.port}"}
+    )
+    return services
+
+
+def _console_echo(function_name: str, line: str) -> None:
+    print(f"[{function_name}] {line}", flush=True)
