@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 
 import pytest
 
@@ -96,7 +97,7 @@ def test_rest_repeated_query_values_are_kept_and_decoded() -> None:
 
 
 def test_rest_body_is_base64_when_content_type_is_a_binary_media_type() -> None:
-    ctx = EventContext(**{**CTX.__dict__, "binary_media_types": ("image/*",)})
+    ctx = replace(CTX, binary_media_types=("image/*",))
     png = b"\x89PNG\r\n\x1a\n"
     binary = request("POST", headers=(("Content-Type", "image/png"),), body=png)
     event = build_v1_event(binary, REST_ROUTE, ctx)
@@ -104,7 +105,7 @@ def test_rest_body_is_base64_when_content_type_is_a_binary_media_type() -> None:
 
 
 def test_rest_body_is_text_when_content_type_is_not_a_binary_media_type() -> None:
-    ctx = EventContext(**{**CTX.__dict__, "binary_media_types": ("image/png",)})
+    ctx = replace(CTX, binary_media_types=("image/png",))
     text = request("POST", headers=(("Content-Type", "application/octet-stream"),), body=b"hi")
     assert build_v1_event(text, REST_ROUTE, ctx)["body"] == "hi"
 
@@ -132,7 +133,7 @@ def test_http_api_base64_encodes_every_body_that_is_not_text(
 
 
 def test_http_api_v2_event_leaves_out_empty_fields() -> None:
-    ctx = EventContext(**{**CTX.__dict__, "stage": "$default"})
+    ctx = replace(CTX, stage="$default")
     route = RouteInfo("/items", "GET /items", {}, None, is_http_api=True)
     event = build_v2_event(request(path="/items", headers=()), route, ctx)
     assert event == {
@@ -172,7 +173,7 @@ def test_http_api_named_stage_prefixes_raw_path_as_the_execute_api_endpoint_does
 
 
 def test_authorizer_context_goes_into_request_context() -> None:
-    ctx = EventContext(**{**CTX.__dict__, "authorizer": {"principalId": "me"}})
+    ctx = replace(CTX, authorizer={"principalId": "me"})
     assert build_v1_event(request(), REST_ROUTE, ctx)["requestContext"]["authorizer"] == {
         "principalId": "me"
     }
