@@ -118,6 +118,7 @@ def _handler_class(double: RuntimeApiDouble) -> type[BaseHTTPRequestHandler]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as the runtime's agent expects
+        disable_nagle_algorithm = True  # headers and body go out without a delayed-ACK stall
 
         def log_message(self, format: str, *args: Any) -> None:
             """Keep the test output clean."""
