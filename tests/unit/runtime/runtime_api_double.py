@@ -43,7 +43,11 @@ class RuntimeApiDouble:
     """Hands out queued events and records what the client posts; use as a context manager."""
 
     def __init__(
-        self, events: list[QueuedEvent], *, stdout_path: Path | None = None, drop_first_next: int = 0
+        self,
+        events: list[QueuedEvent],
+        *,
+        stdout_path: Path | None = None,
+        drop_first_next: int = 0,
     ) -> None:
         self._events = list(events)
         self._stdout_path = stdout_path
@@ -56,13 +60,16 @@ class RuntimeApiDouble:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         self._server.double = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self.dropped_polls = 0
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def address(self) -> str:
         """The value for ``AWS_LAMBDA_RUNTIME_API``."""
-        host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
+        port = self._server.server_address[1]
+        return f"127.0.0.1:{port}"
 
     def __enter__(self) -> RuntimeApiDouble:
         self._thread.start()
@@ -97,6 +104,7 @@ class RuntimeApiDouble:
         with self._lock:
             if self._drops_left > 0:
                 self._drops_left -= 1
+                self.dropped_polls += 1
                 return True
             return False
 
