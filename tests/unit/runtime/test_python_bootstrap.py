@@ -14,10 +14,8 @@ the Lambda runtime API".
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,12 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.runtime.conftest import RUNTIME_PYTHON_DIR
+from tests.unit.runtime.lambda_process import RUNTIME_PYTHON, WAIT_S, lambda_environment
 from tests.unit.runtime.runtime_api_double import QueuedEvent, RecordedPost, RuntimeApiDouble
 
-# The interpreter the runtime runs on; point it at another python3 (3.9+) to check that one.
-RUNTIME_PYTHON = os.environ.get("LAMBDOCK_TEST_RUNTIME_PYTHON", sys.executable)
-WAIT_S = 15.0
 TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
 
 APP = """\
@@ -144,7 +139,7 @@ def start_runtime(tmp_path: Path, stdout_path: Path, task_root: Path) -> Iterato
             process = subprocess.Popen(
                 [RUNTIME_PYTHON, "-m", "lambdock_runtime", *argv],
                 cwd=task_root,
-                env={**_lambda_environment(api_address, handler, task_root), **(env or {})},
+                env={**lambda_environment(api_address, handler, task_root), **(env or {})},
                 stdout=out,
                 stderr=err,
                 stdin=subprocess.DEVNULL,
@@ -161,27 +156,6 @@ def start_runtime(tmp_path: Path, stdout_path: Path, task_root: Path) -> Iterato
             except subprocess.TimeoutExpired:
                 runtime.process.kill()
                 runtime.process.wait(timeout=5)
-
-
-def _lambda_environment(api_address: str, handler: str, task_root: Path) -> dict[str, str]:
-    """The variables Lambda sets for a python3.12 function (no PYTHONUNBUFFERED: not set there)."""
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "AWS_LAMBDA_RUNTIME_API": api_address,
-        "_HANDLER": handler,
-        "LAMBDA_TASK_ROOT": str(task_root),
-        "AWS_LAMBDA_FUNCTION_NAME": "echo-function",
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
-        "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/echo-function",
-        "AWS_LAMBDA_LOG_STREAM_NAME": "2026/01/01/[$LATEST]0123456789abcdef0123456789abcdef",
-        "AWS_REGION": "us-east-1",
-        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
-        "TZ": ":UTC",
-        "LANG": "C.UTF-8",
-        "PYTHONPATH": str(RUNTIME_PYTHON_DIR),
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
 
 
 def _event(request_id: str, body: object, **headers: str) -> QueuedEvent:
