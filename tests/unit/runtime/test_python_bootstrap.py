@@ -360,14 +360,8 @@ def test_an_exception_while_importing_is_reported_with_its_own_type_and_user_fra
     # As on AWS, the trace starts in importlib (the runtime's own frames are dropped).
     assert "importlib" in payload["stackTrace"][0]
     assert not any("lambdock_runtime" in frame for frame in payload["stackTrace"])
-<<<<<<< HEAD
-    assert payload["stackTrace"][-1] == (
-        f"  File \"{task_root}/app.py\", line 2, in <module>\n    raise RuntimeError('no config')\n"
-    )
-=======
     last_frame = f'  File "{task_root}/app.py", line 2, in <module>\n'
     assert payload["stackTrace"][-1] == last_frame + "    raise RuntimeError('no config')\n"
->>>>>>> runtime-python
 
 
 def test_an_unserialisable_result_is_a_marshal_error(start_runtime: StartRuntime) -> None:
