@@ -183,7 +183,8 @@ step_docker() {
     local i
     for ((i = 0; i < DOCKERD_WAIT_S; i++)); do
         docker_answers && { log "Docker engine answers (dockerd pid $pid)"; return; }
-        pid_is_dockerd "$pid" || break
+        # kill -0, not the process name: right after the start it may still read "setsid".
+        kill -0 "$pid" 2>/dev/null || break
         sleep 1
     done
     show_log "$CACHE/dockerd.log"
