@@ -71,11 +71,12 @@ is_installed() { [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == "insta
 
 step_apt() {
     local missing=() pkg
-    for pkg in docker.io debootstrap wrk; do
+    # debootstrap verifies Debian's Release files with this keyring (only Recommended).
+    for pkg in docker.io debootstrap wrk debian-archive-keyring; do
         is_installed "$pkg" || missing+=("$pkg")
     done
     if [[ ${#missing[@]} -eq 0 ]]; then
-        log "Debian packages present: docker.io debootstrap wrk"
+        log "Debian packages present: docker.io debootstrap wrk debian-archive-keyring"
         return
     fi
     require_root "installing Debian packages (${missing[*]})"
@@ -104,9 +105,11 @@ step_minio_start() {
     fi
     command -v go >/dev/null || fail "Go toolchain not found on PATH (Go >= 1.24 builds MinIO)"
     go_is_new_enough || fail "Go >= 1.24 is needed to build MinIO; found $(go env GOVERSION)"
-    mkdir -p "$(dirname "$MINIO_BIN")"
+    # Built into a side folder and moved in place when done, so an interrupted build never
+    # leaves a binary that a later run would take for a cached one.
+    rm -rf "$MINIO_BIN.part" && mkdir -p "$MINIO_BIN.part"
     log "building MinIO $MINIO_VERSION in the background (log: $LOG_DIR/minio-build.log)"
-    GOBIN="$(dirname "$MINIO_BIN")" timeout 2400 \
+    GOBIN="$MINIO_BIN.part" timeout 2400 \
         go install "$MINIO_MODULE@$MINIO_VERSION" >"$LOG_DIR/minio-build.log" 2>&1 &
     MINIO_PID=$!
     BACKGROUND_PIDS+=("$MINIO_PID")
@@ -122,7 +125,9 @@ step_minio_wait() {
         show_log "$LOG_DIR/minio-build.log"
         fail "go install $MINIO_MODULE@$MINIO_VERSION failed (log: $LOG_DIR/minio-build.log)"
     fi
-    [[ -x "$MINIO_BIN" ]] || fail "go install finished but $MINIO_BIN is missing"
+    [[ -x "$MINIO_BIN.part/minio" ]] || fail "go install finished but built no minio binary"
+    mv "$MINIO_BIN.part/minio" "$MINIO_BIN"
+    rmdir "$MINIO_BIN.part"
 }
 
 # --- 3. Python virtualenv --------------------------------------------------------------------
@@ -184,7 +189,10 @@ step_docker() {
     for ((i = 0; i < DOCKERD_WAIT_S; i++)); do
         docker_answers && { log "Docker engine answers (dockerd pid $pid)"; return; }
         # kill -0, not the process name: right after the start it may still read "setsid".
-        kill -0 "$pid" 2>/dev/null || break
+        if ! kill -0 "$pid" 2>/dev/null; then
+            show_log "$CACHE/dockerd.log"
+            fail "dockerd (pid $pid) exited before answering (log above: $CACHE/dockerd.log)"
+        fi
         sleep 1
     done
     show_log "$CACHE/dockerd.log"
@@ -192,15 +200,34 @@ step_docker() {
 }
 
 # --- 5. Runtime images -----------------------------------------------------------------------
-image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+declare -A ROOTFS_INCLUDE=([python]="python3,ca-certificates" [nodejs]="nodejs,ca-certificates")
 
-# debootstrap_rootfs NAME PACKAGES: cache a minbase Debian rootfs with PACKAGES as a tarball.
+# An image is current when its recipe label matches this hash of the files that build it, so a
+# change to this script or to scripts/images/ rebuilds the images (from the cached rootfs).
+recipe_hash() {
+    cat "$REPO_ROOT/scripts/setup-test-env.sh" "$REPO_ROOT"/scripts/images/* | sha256sum | cut -c1-16
+}
+RECIPE_LABEL="org.lambdock.test-recipe"
+
+image_current() {
+    [[ "$(docker image inspect -f "{{index .Config.Labels \"$RECIPE_LABEL\"}}" "$1" 2>/dev/null)" \
+        == "$RECIPE" ]]
+}
+
+# The cached rootfs tarball of NAME; its file name changes with the suite and package list.
+rootfs_tarball() {
+    local key
+    key="$(printf '%s' "$DEBIAN_SUITE ${ROOTFS_INCLUDE[$1]}" | sha256sum | cut -c1-8)"
+    echo "$CACHE/rootfs/$1-$DEBIAN_SUITE-$key.tar"
+}
+
+# debootstrap_rootfs NAME: cache a minbase Debian rootfs with NAME's packages as a tarball.
 debootstrap_rootfs() {
-    local name="$1" include="$2" tarball="$CACHE/rootfs/$1-$DEBIAN_SUITE.tar"
-    local dir="$CACHE/rootfs/$1.tmp" logf="$LOG_DIR/debootstrap-$1.log"
+    local tarball dir="$CACHE/rootfs/$1.tmp" logf="$LOG_DIR/debootstrap-$1.log"
+    tarball="$(rootfs_tarball "$1")"
     rm -rf "$dir" "$tarball.part"
-    timeout 900 debootstrap --variant=minbase --include="$include" "$DEBIAN_SUITE" "$dir" \
-        >"$logf" 2>&1 || return 1
+    timeout 900 debootstrap --variant=minbase --include="${ROOTFS_INCLUDE[$1]}" \
+        "$DEBIAN_SUITE" "$dir" >"$logf" 2>&1 || return 1
     # Empty the apt lists and caches: they are not needed at run time.
     rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/*.bin "$dir"/var/cache/apt/archives/*.deb
     tar --numeric-owner -C "$dir" -cf "$tarball.part" . >>"$logf" 2>&1 || return 1
@@ -208,23 +235,27 @@ debootstrap_rootfs() {
     rm -rf "$dir"
 }
 
+rootfs_needed() {
+    case "$1" in
+        python) ! image_current "$IMAGE_PYTHON" || ! image_current "$IMAGE_AWS_PYTHON" ;;
+        nodejs) ! image_current "$IMAGE_NODEJS" ;;
+    esac
+}
+
 step_rootfs() {
     mkdir -p "$CACHE/rootfs"
-    local -A include=([python]="python3,ca-certificates" [nodejs]="nodejs,ca-certificates")
     local -A pids=()
     local name
     for name in python nodejs; do
-        if [[ -f "$CACHE/rootfs/$name-$DEBIAN_SUITE.tar" ]]; then
-            log "rootfs cached: $CACHE/rootfs/$name-$DEBIAN_SUITE.tar"
-        elif [[ $name == python ]] && image_exists "$IMAGE_PYTHON" && image_exists "$IMAGE_AWS_PYTHON"; then
-            log "rootfs $name not needed: its images exist"
-        elif [[ $name == nodejs ]] && image_exists "$IMAGE_NODEJS"; then
-            log "rootfs $name not needed: its image exists"
+        if [[ -f "$(rootfs_tarball "$name")" ]]; then
+            log "rootfs cached: $(rootfs_tarball "$name")"
+        elif ! rootfs_needed "$name"; then
+            log "rootfs $name not needed: its images are current"
         else
             require_root "debootstrap"
             command -v debootstrap >/dev/null || fail "debootstrap not found (Debian package)"
-            log "debootstrap $DEBIAN_SUITE + ${include[$name]} (log: $LOG_DIR/debootstrap-$name.log)"
-            debootstrap_rootfs "$name" "${include[$name]}" &
+            log "debootstrap $DEBIAN_SUITE + ${ROOTFS_INCLUDE[$name]} (log: $LOG_DIR/debootstrap-$name.log)"
+            debootstrap_rootfs "$name" &
             pids[$name]=$!
             BACKGROUND_PIDS+=("${pids[$name]}")
         fi
@@ -235,13 +266,6 @@ step_rootfs() {
             fail "debootstrap of the $name rootfs failed (log: $LOG_DIR/debootstrap-$name.log)"
         fi
     done
-}
-
-import_image() {
-    local image="$1" tarball="$2"
-    shift 2
-    log "docker import $image"
-    docker import "$@" "$tarball" "$image" >/dev/null || fail "docker import of $image failed"
 }
 
 # The awslambdaric wheels (and their dependencies) for Python 3.11, same version as the venv's.
@@ -261,14 +285,14 @@ fetch_awslambdaric_wheels() {
     echo "$wheels"
 }
 
-# Build the AWS-base-image-like layer: awslambdaric unpacked into /var/runtime (no pip in the
-# image), /lambda-entrypoint.sh and /var/runtime/bootstrap as in public.ecr.aws/lambda/python.
-build_aws_python() {
-    local wheels stage whl
+# Stage the AWS-base-image-like tree: the python rootfs, awslambdaric unpacked into /var/runtime
+# (no pip in the image), /lambda-entrypoint.sh and /var/runtime/bootstrap, laid out as in
+# public.ecr.aws/lambda/python.
+stage_aws_python() {
+    local stage="$1" wheels whl
     wheels="$(fetch_awslambdaric_wheels)"
-    stage="$CACHE/rootfs/aws-python.tmp"
     rm -rf "$stage" && mkdir -p "$stage"
-    tar -C "$stage" -xf "$CACHE/rootfs/python-$DEBIAN_SUITE.tar"
+    tar -C "$stage" -xf "$(rootfs_tarball python)"
     mkdir -p "$stage/var/runtime" "$stage/var/task" "$stage/opt"
     for whl in "$wheels"/*.whl; do
         "$REPO_ROOT/.venv/bin/python" -m zipfile -e "$whl" "$stage/var/runtime" \
@@ -276,34 +300,47 @@ build_aws_python() {
     done
     install -m 0755 "$REPO_ROOT/scripts/images/lambda-entrypoint.sh" "$stage/lambda-entrypoint.sh"
     install -m 0755 "$REPO_ROOT/scripts/images/aws-python-bootstrap.sh" "$stage/var/runtime/bootstrap"
-    # The environment and entry point of AWS's Lambda base images (their Dockerfiles set these);
-    # LANG is C.UTF-8 because a minbase Debian has no en_US locale.
-    tar --numeric-owner -C "$stage" -c . | docker import \
-        --change 'ENV LANG=C.UTF-8' \
-        --change 'ENV TZ=:/etc/localtime' \
-        --change 'ENV PATH=/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin' \
-        --change 'ENV LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib' \
-        --change 'ENV LAMBDA_TASK_ROOT=/var/task' \
-        --change 'ENV LAMBDA_RUNTIME_DIR=/var/runtime' \
-        --change 'WORKDIR /var/task' \
-        --change 'ENTRYPOINT ["/lambda-entrypoint.sh"]' \
-        - "$IMAGE_AWS_PYTHON" >/dev/null || fail "docker import of $IMAGE_AWS_PYTHON failed"
-    rm -rf "$stage"
+}
+
+# import_image IMAGE TARBALL|- [--change ...]: docker import with the recipe label.
+import_image() {
+    local image="$1" source="$2" previous
+    shift 2
+    previous="$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)"
+    log "docker import $image"
+    docker import --change "LABEL $RECIPE_LABEL=$RECIPE" "$@" "$source" "$image" >/dev/null \
+        || fail "docker import of $image failed"
+    # Drop the image this one replaces (now untagged) unless a container still uses it.
+    if [[ -n "$previous" ]]; then docker rmi "$previous" >/dev/null 2>&1 || true; fi
 }
 
 step_images() {
-    local env_path='ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
-    if image_exists "$IMAGE_PYTHON"; then log "image present: $IMAGE_PYTHON"; else
-        import_image "$IMAGE_PYTHON" "$CACHE/rootfs/python-$DEBIAN_SUITE.tar" \
-            --change "$env_path" --change 'ENV LANG=C.UTF-8' --change 'CMD ["python3"]'
+    local plain_env=(--change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+        --change 'ENV LANG=C.UTF-8')
+    if image_current "$IMAGE_PYTHON"; then log "image current: $IMAGE_PYTHON"; else
+        import_image "$IMAGE_PYTHON" "$(rootfs_tarball python)" "${plain_env[@]}" \
+            --change 'CMD ["python3"]'
     fi
-    if image_exists "$IMAGE_NODEJS"; then log "image present: $IMAGE_NODEJS"; else
-        import_image "$IMAGE_NODEJS" "$CACHE/rootfs/nodejs-$DEBIAN_SUITE.tar" \
-            --change "$env_path" --change 'ENV LANG=C.UTF-8' --change 'CMD ["node"]'
+    if image_current "$IMAGE_NODEJS"; then log "image current: $IMAGE_NODEJS"; else
+        import_image "$IMAGE_NODEJS" "$(rootfs_tarball nodejs)" "${plain_env[@]}" \
+            --change 'CMD ["node"]'
     fi
-    if image_exists "$IMAGE_AWS_PYTHON"; then log "image present: $IMAGE_AWS_PYTHON"; else
-        log "building $IMAGE_AWS_PYTHON"
-        build_aws_python
+    if image_current "$IMAGE_AWS_PYTHON"; then log "image current: $IMAGE_AWS_PYTHON"; else
+        local stage="$CACHE/rootfs/aws-python.tmp"
+        stage_aws_python "$stage"
+        # The environment and entry point that AWS's Lambda base image Dockerfiles set; LANG is
+        # C.UTF-8 because a minbase Debian has no en_US locale. No CMD: the handler is the CMD
+        # of the function's image (or lambdock's command), as with AWS's images.
+        tar --numeric-owner -C "$stage" -c . | import_image "$IMAGE_AWS_PYTHON" - \
+            --change 'ENV LANG=C.UTF-8' \
+            --change 'ENV TZ=:/etc/localtime' \
+            --change 'ENV PATH=/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin' \
+            --change 'ENV LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib' \
+            --change 'ENV LAMBDA_TASK_ROOT=/var/task' \
+            --change 'ENV LAMBDA_RUNTIME_DIR=/var/runtime' \
+            --change 'WORKDIR /var/task' \
+            --change 'ENTRYPOINT ["/lambda-entrypoint.sh"]'
+        rm -rf "$stage"
     fi
 }
 
@@ -332,6 +369,7 @@ step_env_file() {
 
 main() {
     mkdir -p "$CACHE" "$LOG_DIR"
+    RECIPE="$(recipe_hash)"
     local start=$SECONDS
     trap stop_background_jobs EXIT
     run_step "Debian packages" step_apt
