@@ -169,7 +169,11 @@ def _up(settings: Settings, template: Template) -> int:
             "handlers run your code",
             file=sys.stderr,
         )
-    listener = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    # Name the protocol: asyncio turns Nagle off only on sockets whose proto is IPPROTO_TCP,
+    # and accepted connections inherit it. With proto 0 a response written in two parts
+    # (headers, body) waits for the client's delayed ACK: about 40 ms per keep-alive request.
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listener.bind((settings.host, settings.port))
