@@ -17,6 +17,7 @@ from emulator.app import create_app
 from emulator.backends import select_backend
 from emulator.clock import SystemClock, new_request_id
 from emulator.errors import BackendError, LambdockError, TemplateError
+from emulator.gateway_service import route_lines, served_routes
 from emulator.invoker import InvocationRequest
 from emulator.services import Services, build_services
 from emulator.settings import Settings
@@ -51,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     up.add_argument("--idle-timeout", type=float, default=300.0, help="seconds")
     up.add_argument("--warm", choices=["lazy", "eager"], default="lazy")
+    up.add_argument(
+        "--gateway-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="API Gateway integration timeout of every route (AWS: 29 s REST, 30 s HTTP API)",
+    )
     up.add_argument(
         "--retry-delay",
         type=float,
@@ -90,6 +98,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "idle_timeout": getattr(args, "idle_timeout", None),
         "warm": getattr(args, "warm", None),
         "retry_delay_scale": getattr(args, "retry_delay", None),
+        "gateway_timeout": getattr(args, "gateway_timeout", None),
     }
     return replace(settings, **{k: v for k, v in extra.items() if v is not None})
 
@@ -100,10 +109,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = settings_from(args)
     try:
         template = load_stack_template(settings)
+        # Routes are checked before serving: two that conflict stop `up` here.
+        routes = served_routes(template) if args.command != "invoke" else None
     except TemplateError as exc:
         print(f"lambdock: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    for warning in template.warnings:
+    for warning in (*template.warnings, *(routes.warnings if routes else ())):
         print(f"lambdock: warning: {warning}", file=sys.stderr)
     try:
         match args.command:
@@ -186,7 +197,10 @@ def _up(settings: Settings, template: Template) -> int:
         services.on_ready.append(lambda: _print_ready(settings, services.template(), backend.name))
 
     app = create_app(settings, template, backend, configure=announce)
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+    # No `server: uvicorn` header: neither API Gateway nor Lambda sends one.
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="on", access_log=False, server_header=False
+    )
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[listener])
@@ -200,5 +214,9 @@ def _print_ready(settings: Settings, template: Template, backend: str) -> None:
     print(f"lambdock: serving {template.path} with the {backend} backend on {base}")
     for function in template.functions.values():
         print(f"  function {function.function_name} ({function.runtime or 'image'})")
+    routes = route_lines(served_routes(template), base)
+    if routes:
+        print("  routes:")
+        print("\n".join(f"    {line}" for line in routes))
     print(f"  Invoke API: {base}/2015-03-31/functions/<name>/invocations")
     print(f"  health: {base}/_lambdock/health", flush=True)

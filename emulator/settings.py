@@ -46,6 +46,9 @@ class Settings:
     # Where lambdock keeps its state (queue, MinIO data, logs); defaults beside the template.
     state_dir: Path | None = None
     echo_logs: bool = True
+    # API Gateway's integration timeout for every route, in seconds; None keeps AWS's (a
+    # route's TimeoutInMillis, else 29 s for REST and 30 s for HTTP APIs).
+    gateway_timeout: float | None = None
 
     @property
     def project_dir(self) -> Path:
