@@ -185,8 +185,8 @@ class Gateway:
             response = missing_route(reply)
         else:
             response = await self._answer(served, request, match, resource, api, reply)
-        if api is not None and isinstance(api.cors, HttpCors):
-            # HTTP APIs put the configured CORS headers on every response they send.
+        if api is not None and isinstance(api.cors, HttpCors) and not is_preflight(request):
+            # HTTP APIs put the configured CORS headers on every other response they send.
             response = apply_http_cors(response, api.cors, request.header("origin"))
         return response
 
