@@ -13,7 +13,7 @@ import asyncio
 import base64
 import hashlib
 import json
-import os
+import random
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -254,44 +254,47 @@ class Gateway:
         reply: ResponseContext,
     ) -> HttpResponse:
         route = match.route
-        v1 = route.payload_format == "1.0"
-        build = build_v1_event if v1 else build_v2_event
-        event = build(request, match.route_info(), context)
-        payload = json.dumps(event, separators=(",", ":")).encode()
+        build = build_v1_event if route.payload_format == "1.0" else build_v2_event
+        # ASCII JSON (ensure_ascii), so its length in characters is its length in bytes.
+        payload = json.dumps(build(request, match.route_info(), context), separators=(",", ":"))
         if len(payload) > wire.SYNC_PAYLOAD_LIMIT:
             # Lambda rejects an invoke over its 6 MB quota, and API Gateway answers 500.
             return invoke_rejected(reply)
+        function = route.function_logical_id
         call = InvocationRequest(
-            function_name=served.function_names.get(
-                route.function_logical_id, route.function_logical_id
-            ),
-            payload=payload,
+            function_name=served.function_names.get(function, function),
+            payload=payload.encode(),
             trace_id=_lambda_trace_id(request.header("x-amzn-trace-id") or ""),
         )
+        # asyncio.wait leaves the invocation running past the timeout, as Lambda does.
         task = asyncio.ensure_future(self._invoker.invoke(call))
-        try:
-            result = await asyncio.wait_for(asyncio.shield(task), self._timeout_of(route))
-        except TimeoutError:
+        done, _ = await asyncio.wait((task,), timeout=self._timeout_of(route))
+        if not done:
             self._detach(task)
             return integration_timeout(reply)
+        try:
+            result = task.result()
         except ApiError:
             # Lambda refused the invoke (throttled, or no such function): 500.
             return invoke_rejected(reply)
+        return self._mapped(result, route, reply)
+
+    def _mapped(
+        self, result: InvocationResult, route: Route, reply: ResponseContext
+    ) -> HttpResponse:
         if not result.ok:
             return integration_failure(reply)
         try:
-            return (
-                map_v1_response(result.payload, reply)
-                if v1
-                else map_v2_response(result.payload, reply)
-            )
+            if route.payload_format == "1.0":
+                return map_v1_response(result.payload, reply)
+            return map_v2_response(result.payload, reply)
         except MalformedResultError as exc:
-            # API Gateway's execution log line for this case.
-            self._services.logs.echo(
-                result.function_name,
-                f"Execution failed due to configuration error: Malformed Lambda proxy response "
-                f"({exc})",
+            # The line API Gateway's execution log writes for this case.
+            line = (
+                "Execution failed due to configuration error: "
+                f"Malformed Lambda proxy response ({exc})"
             )
+            self._services.logs.echo(result.function_name, line)
             return integration_failure(reply)
 
     def _timeout_of(self, route: Route) -> float:
@@ -366,7 +369,7 @@ class Gateway:
         trace = request.header("x-amzn-trace-id")
         kept = [h for h in request.headers if h[0].lower() not in _FORWARDED]
         if trace is None:
-            trace = f"Root=1-{int(self._clock.time()):08x}-{os.urandom(12).hex()}"
+            trace = f"Root=1-{int(self._clock.time()):08x}-{random.getrandbits(96):024x}"
             kept.append(("X-Amzn-Trace-Id", trace))
         kept += [
             (
@@ -385,4 +388,4 @@ def _lambda_trace_id(header: str) -> str | None:
         return None
     if "Parent=" in header:
         return header
-    return f"{header};Parent={os.urandom(8).hex()};Sampled=0"
+    return f"{header};Parent={random.getrandbits(64):016x};Sampled=0"

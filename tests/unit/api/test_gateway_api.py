@@ -15,6 +15,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from emulator.template import load_template
 from tests.fakes import FakeContext
 from tests.unit.api.gateway_app import api_event, function, serve
 
@@ -251,8 +254,6 @@ async def test_greedy_and_encoded_path_parameters(tmp_path: Path) -> None:
 
 
 async def test_a_reloaded_template_is_served_with_its_new_routes(tmp_path: Path) -> None:
-    from emulator.template import load_template
-
     template = "Resources:\n" + rest("Items", "app.echo", "/items")
     async with serve(tmp_path, template, HANDLERS) as served:
         before = await served.client.get("/other")
@@ -262,6 +263,20 @@ async def test_a_reloaded_template_is_served_with_its_new_routes(tmp_path: Path)
         served.services.stack.replace(load_template(served.path, stack_name="gw"))
         after = await served.client.get("/other")
     assert (before.status_code, after.status_code) == (403, 200)
+
+
+async def test_a_reload_whose_routes_conflict_keeps_the_routes_served_before(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = "Resources:\n" + rest("Items", "app.echo", "/items")
+    async with serve(tmp_path, template, HANDLERS) as served:
+        served.path.write_text(
+            served.path.read_text() + rest("Copy", "app.echo", "/items"), encoding="utf-8"
+        )
+        served.services.stack.replace(load_template(served.path, stack_name="gw"))
+        response = await served.client.get("/items")
+    assert response.status_code == 200
+    assert "lambdock: routes kept from before the reload: " in capsys.readouterr().err
 
 
 # --- Responses ---------------------------------------------------------------------------------
