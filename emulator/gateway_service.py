@@ -203,7 +203,7 @@ class Gateway:
         options = request.method == "OPTIONS"
         if isinstance(cors, RestCors) and options and resource and "OPTIONS" not in resource[1]:
             # SAM gives every path of a REST API with Cors a MOCK OPTIONS method.
-            return await self._rest_preflight(served, request, resource, api, reply)
+            return await self._rest_preflight(served, request, resource, (api, cors), reply)
         if isinstance(cors, HttpCors) and is_preflight(request):
             # An HTTP API answers preflight itself, before routes and authorizers.
             return http_preflight(cors, request, reply)
@@ -227,10 +227,10 @@ class Gateway:
         served: ServedRoutes,
         request: HttpRequest,
         resource: tuple[Route, frozenset[str]],
-        api: ApiConfig,
+        api_cors: tuple[ApiConfig, RestCors],
         reply: ResponseContext,
     ) -> HttpResponse:
-        assert isinstance(api.cors, RestCors)
+        api, cors = api_cors
         auth = api.auth
         name = auth.default_authorizer
         # SAM also puts the default authorizer on those OPTIONS methods unless
@@ -243,7 +243,7 @@ class Gateway:
             outcome = await self._authorizers.check(check)
             if isinstance(outcome, str):
                 return gateway_error(outcome, reply)
-        return rest_preflight(api.cors, resource[1], reply)
+        return rest_preflight(cors, resource[1], reply)
 
     async def _integrate(
         self,
