@@ -10,11 +10,13 @@ transaction that ends the event, so a record is sent at least once or the event 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
+from emulator.async_policy import THROTTLE_FIRST_DELAY_SECONDS, THROTTLE_MAX_DELAY_SECONDS
 from emulator.events.destinations import (
     AsyncEvent,
     Condition,
@@ -25,6 +27,8 @@ from emulator.events.destinations import (
 from emulator.template.async_config import Destination
 from emulator.template.models import Template
 from emulator.triggers.async_events import Delivery, QueuedEvent, Source
+
+log = logging.getLogger("lambdock.queue")
 
 
 class ObjectWriter(Protocol):
@@ -46,17 +50,16 @@ class Handoff:
 
 def handoff(
     event: QueuedEvent,
-    condition: Condition,
     destination: Destination | None,
     *,
     template: Template,
-    now: float,
     new_id: Callable[[], str],
 ) -> Handoff:
-    """What `destination` gets for `event`, ended with `condition` at `now`."""
-    if destination is None:
+    """What `destination` gets for an ended `event` (its condition and time are the record's)."""
+    if destination is None or event.condition is None:
         return Handoff()
-    record = json.dumps(_record(event, condition, template, now)).encode()
+    now = event.updated_at
+    record = json.dumps(_record(event, Condition(event.condition), template, now)).encode()
     if destination.kind == "Lambda":
         target = template.function(destination.arn)
         if target is None:
@@ -106,3 +109,39 @@ def _record(
         response=response,
         timestamp=datetime.fromtimestamp(now, UTC),
     )
+
+
+async def write_record(
+    delivery: Delivery,
+    writer: ObjectWriter | None,
+    *,
+    now: Callable[[], float],
+    retry_delay_scale: float,
+    max_attempts: int,
+) -> Delivery:
+    """Try once to write an S3 record; on failure back off as for a throttle, then give up.
+
+    AWS documents no retries for a destination it cannot reach (it counts
+    DestinationDeliveryFailures); trying a few times, visibly, keeps a local hiccup harmless."""
+    try:
+        if writer is None:
+            raise LookupError("no S3 storage is configured to write destination records to")
+        await writer.put_object(delivery.bucket, delivery.key, delivery.body)
+    except Exception as exc:
+        attempts = delivery.attempts + 1
+        due = None
+        if attempts < max_attempts:
+            backoff = min(
+                THROTTLE_FIRST_DELAY_SECONDS * 2 ** (attempts - 1), THROTTLE_MAX_DELAY_SECONDS
+            )
+            due = now() + backoff * retry_delay_scale
+        else:
+            log.warning(
+                "async queue: record s3://%s/%s not written after %d attempts: %s",
+                delivery.bucket,
+                delivery.key,
+                attempts,
+                exc,
+            )
+        return delivery.failed_attempt(f"{type(exc).__name__}: {exc}", due)
+    return delivery.delivered()

@@ -26,8 +26,6 @@ from typing import Any, Protocol
 
 from emulator import wire
 from emulator.async_policy import (
-    THROTTLE_FIRST_DELAY_SECONDS,
-    THROTTLE_MAX_DELAY_SECONDS,
     AttemptState,
     EventInvokeConfig,
     GiveUp,
@@ -41,15 +39,20 @@ from emulator.clock import Clock
 from emulator.errors import ApiError, TooManyRequests
 from emulator.events.destinations import Condition
 from emulator.invoker import InvocationRequest, InvocationResult, Invoker
-from emulator.template.async_config import AsyncConfig, AsyncConfigError, async_config
-from emulator.template.models import Template
+from emulator.template.async_config import (
+    AsyncConfig,
+    AsyncConfigError,
+    Destination,
+    async_config,
+)
+from emulator.template.models import FunctionConfig, Template
 from emulator.triggers.async_events import (
     Delivery,
     EventState,
     QueuedEvent,
     Source,
 )
-from emulator.triggers.destinations import ObjectWriter, handoff
+from emulator.triggers.destinations import ObjectWriter, handoff, write_record
 from emulator.triggers.queue_store import QueueStore
 
 log = logging.getLogger("lambdock.queue")
@@ -287,14 +290,12 @@ class DurableQueue:
         function = template.function(event.function_name)
         if function is None:
             error = f"{wire.RESOURCE_NOT_FOUND}: Function not found: {event.function_name}"
-            await self._end(event.fail(self._clock.time(), None, error), None, None)
+            await self._end(event.fail(self._clock.time(), None, error), None)
             return
-        config = _config_of(function.logical_id, lambda: async_config(function))
+        config = _config_of(function)
         if is_expired(self._policy_age(event), config.policy):
-            now = self._clock.time()
-            await self._end(
-                event.fail(now, Condition.EVENT_AGE_EXCEEDED), config, Condition.EVENT_AGE_EXCEEDED
-            )
+            expired = event.fail(self._clock.time(), Condition.EVENT_AGE_EXCEEDED)
+            await self._end(expired, config.on_failure)
             return
         outcome, attempted = await self._attempt(event)
         state = AttemptState(
@@ -304,14 +305,12 @@ class DurableQueue:
         now = self._clock.time()
         match decision:
             case Succeeded():
-                await self._end(
-                    attempted.succeed(now, Condition.SUCCESS), config, Condition.SUCCESS
-                )
+                await self._end(attempted.succeed(now, Condition.SUCCESS), config.on_success)
             case RetryLater(delay_seconds=delay):
                 waiting = attempted.retry(now + delay * self.settings.retry_delay_scale, now)
                 await asyncio.to_thread(self.store.save, waiting, previous=EventState.RUNNING)
             case GiveUp(condition=condition):
-                await self._end(attempted.fail(now, condition), config, condition)
+                await self._end(attempted.fail(now, condition), config.on_failure)
 
     async def _attempt(self, event: QueuedEvent) -> tuple[Outcome, QueuedEvent]:
         request = InvocationRequest(
@@ -340,21 +339,9 @@ class DurableQueue:
             return Outcome.TIMEOUT, ran
         return Outcome.FUNCTION_ERROR, ran
 
-    async def _end(
-        self, ended: QueuedEvent, config: AsyncConfig | None, condition: Condition | None
-    ) -> None:
+    async def _end(self, ended: QueuedEvent, destination: Destination | None) -> None:
         """Store the end of an event together with what its destination gets."""
-        destination = None
-        if config is not None:
-            destination = config.on_success if condition is Condition.SUCCESS else config.on_failure
-        given = handoff(
-            ended,
-            condition or Condition.RETRIES_EXHAUSTED,
-            destination if condition is not None else None,
-            template=self._template(),
-            now=ended.updated_at,
-            new_id=self._request_ids,
-        )
+        given = handoff(ended, destination, template=self._template(), new_id=self._request_ids)
         for reason in given.dropped:
             log.warning("async queue: record of %s dropped: %s", ended.request_id, reason)
         await asyncio.to_thread(
@@ -386,40 +373,23 @@ class DurableQueue:
         scale = self.settings.retry_delay_scale
         return age / scale if scale > 0 else age
 
-    # --- S3 destination records -------------------------------------------------------------------
-
     async def _deliver(self, delivery: Delivery) -> None:
-        try:
-            if self.object_writer is None:
-                raise LookupError("no S3 storage is configured to write destination records to")
-            await self.object_writer.put_object(delivery.bucket, delivery.key, delivery.body)
-        except Exception as exc:
-            attempts = delivery.attempts + 1
-            due = None
-            if attempts < self.settings.delivery_attempts:
-                backoff = THROTTLE_FIRST_DELAY_SECONDS * 2 ** (attempts - 1)
-                delay = min(backoff, THROTTLE_MAX_DELAY_SECONDS) * self.settings.retry_delay_scale
-                due = self._clock.time() + delay
-            updated = delivery.failed_attempt(f"{type(exc).__name__}: {exc}", due)
-            if due is None:
-                log.warning(
-                    "async queue: record s3://%s/%s not written after %d attempts: %s",
-                    delivery.bucket,
-                    delivery.key,
-                    attempts,
-                    exc,
-                )
-        else:
-            updated = delivery.delivered()
+        updated = await write_record(
+            delivery,
+            self.object_writer,
+            now=self._clock.time,
+            retry_delay_scale=self.settings.retry_delay_scale,
+            max_attempts=self.settings.delivery_attempts,
+        )
         await asyncio.to_thread(self.store.save_delivery, updated)
 
 
-def _config_of(logical_id: str, read: Callable[[], AsyncConfig]) -> AsyncConfig:
+def _config_of(function: FunctionConfig) -> AsyncConfig:
     # The template was checked at load; a reload that broke it falls back to Lambda's defaults.
     try:
-        return read()
+        return async_config(function)
     except AsyncConfigError as exc:
-        log.warning("%s: EventInvokeConfig ignored: %s", logical_id, exc.message)
+        log.warning("%s: EventInvokeConfig ignored: %s", function.logical_id, exc.message)
         return AsyncConfig(EventInvokeConfig())
 
 

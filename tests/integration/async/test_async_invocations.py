@@ -1,0 +1,166 @@
+"""Async invocations through a real `lambdock up --backend process --retry-delay 0.01`.
+
+Handlers run under AWS's own runtime client (awslambdaric) as a custom runtime and write what
+they saw under a folder the test reads. Sources, named per test:
+- [RETRIES] Lambda Developer Guide, "How Lambda handles errors and retries with asynchronous
+  invocation": a failing event is tried three times in all by default.
+- [RECORDS] Lambda Developer Guide, "Capturing records of Lambda asynchronous invocations": the
+  record a Lambda destination is invoked with.
+- [DURABLE] Issue 6: an event answered 202 survives a SIGKILL and runs after the next
+  `lambdock up` on the same project (at-least-once, as on AWS).
+- [EB-TUTORIAL] EventBridge User Guide, "Tutorial: Schedule AWS Lambda functions using
+  EventBridge": the "Scheduled Event" a rule's target gets.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .conftest import REPO, Lambdock, records, wait_until
+
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:{}:$LATEST"
+TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+
+
+def record_for(record_dir: Path, request_id: str) -> dict[str, Any] | None:
+    for seen in records(record_dir, "Recorder"):
+        if seen["event"]["requestContext"]["requestId"] == request_id:
+            event: dict[str, Any] = seen["event"]
+            return event
+    return None
+
+
+def test_a_failing_event_is_tried_three_times_then_sent_to_on_failure(
+    lambdock: Lambdock, record_dir: Path
+) -> None:
+    # [RETRIES] [RECORDS]
+    request_id = lambdock.invoke_event("Failing", {"why": "integration"})
+    record = wait_until(lambda: record_for(record_dir, request_id), "the OnFailure record")
+    attempts = records(record_dir, "Failing", kind="attempt")
+    assert [a["request_id"] for a in attempts] == [request_id] * 3
+    assert TIMESTAMP.fullmatch(record.pop("timestamp"))
+    response = record.pop("responsePayload")
+    assert (response["errorType"], response["errorMessage"]) == (
+        "ValueError",
+        "failed on purpose: integration",
+    )
+    assert record == {
+        "version": "1.0",
+        "requestContext": {
+            "requestId": request_id,
+            "functionArn": ARN.format("Failing"),
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": 3,
+        },
+        "requestPayload": {"why": "integration"},
+        "responseContext": {
+            "statusCode": 200,
+            "executedVersion": "$LATEST",
+            "functionError": "Unhandled",
+        },
+    }
+    event = lambdock.event(request_id)
+    assert (event["state"], event["attempts"], event["condition"]) == (
+        "failed",
+        3,
+        "RetriesExhausted",
+    )
+    assert event["lastError"] == "ValueError: failed on purpose: integration"
+
+
+def test_a_succeeding_event_is_sent_to_on_success(lambdock: Lambdock, record_dir: Path) -> None:
+    # [RECORDS]
+    request_id = lambdock.invoke_event("Succeeding", {"n": 42})
+    record = wait_until(lambda: record_for(record_dir, request_id), "the OnSuccess record")
+    assert TIMESTAMP.fullmatch(record.pop("timestamp"))
+    assert record == {
+        "version": "1.0",
+        "requestContext": {
+            "requestId": request_id,
+            "functionArn": ARN.format("Succeeding"),
+            "condition": "Success",
+            "approximateInvokeCount": 1,
+        },
+        "requestPayload": {"n": 42},
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST"},
+        "responsePayload": {"ok": {"n": 42}},
+    }
+
+
+def test_an_event_past_its_maximum_age_is_sent_to_on_failure(
+    lambdock: Lambdock, record_dir: Path
+) -> None:
+    # [RETRIES] MaximumEventAgeInSeconds 60: the one-minute retry would pass it (0.6 s at 0.01)
+    request_id = lambdock.invoke_event("Aging", {"why": "too old"})
+    record = wait_until(lambda: record_for(record_dir, request_id), "the EventAgeExceeded record")
+    assert record["requestContext"] == {
+        "requestId": request_id,
+        "functionArn": ARN.format("Aging"),
+        "condition": "EventAgeExceeded",
+        "approximateInvokeCount": 1,
+    }
+    assert len(records(record_dir, "Aging", kind="attempt")) == 1
+
+
+def test_an_accepted_event_survives_sigkill_and_runs_after_restart(
+    lambdock_factory: Callable[[], Lambdock], record_dir: Path
+) -> None:
+    # [DURABLE] the handler sleeps 1.5 s before it records, so the kill comes first
+    first = lambdock_factory()
+    request_id = first.invoke_event("Durable", {"seconds": 1.5})
+    first.kill()
+    second = lambdock_factory()
+
+    def recorded_by_second() -> list[dict[str, Any]]:
+        return [r for r in records(record_dir, "Durable") if r["ppid"] == second.pid]
+
+    [seen] = wait_until(recorded_by_second, "the event to run after the restart")
+    assert seen["event"] == {"seconds": 1.5}
+    assert all(r["ppid"] != first.pid for r in records(record_dir, "Durable"))
+    event = wait_until(
+        lambda: (e := second.event(request_id))["state"] == "succeeded" and e,
+        "the event to be marked succeeded",
+    )
+    assert event["attempts"] == 1
+
+
+def test_a_schedule_is_listed_and_fired_by_hand(lambdock: Lambdock, record_dir: Path) -> None:
+    # [EB-TUTORIAL]
+    [schedule] = lambdock.client.get("/_lambdock/schedules").json()["schedules"]
+    assert (schedule["name"], schedule["expression"], schedule["enabled"]) == (
+        "tick",
+        "rate(1 hour)",
+        True,
+    )
+    assert TIMESTAMP.fullmatch(schedule["nextFiring"])
+    listing = subprocess.run(
+        [sys.executable, "-m", "emulator", "schedule", "list", "--url", lambdock.url],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    assert re.search(
+        r"^tick\s+Schedule\s+Ticker\s+rate\(1 hour\)\s+UTC\s+enabled\s+\d{4}-", listing.stdout, re.M
+    )
+    fired = lambdock.client.post("/_lambdock/schedules/tick/fire")
+    assert fired.status_code == 202
+    [seen] = wait_until(lambda: records(record_dir, "Ticker"), "the scheduled event")
+    event = seen["event"]
+    assert TIMESTAMP.fullmatch(event.pop("time")[:-1] + ".000Z")
+    assert event.pop("id")
+    assert event == {
+        "version": "0",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "region": "us-east-1",
+        "resources": ["arn:aws:events:us-east-1:123456789012:rule/tick"],
+        "detail": {},
+    }
