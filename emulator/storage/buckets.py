@@ -106,6 +106,8 @@ def route_notifications(client: Minio, bucket: str, queue_arn: str) -> None:
             f"cannot route events of bucket {bucket!r} to {queue_arn}: "
             f"{error.code}: {error.message}"
         ) from error
+    except ValueError as error:
+        raise BucketError(f"cannot route events of bucket {bucket!r}: {error}") from error
     except urllib3.exceptions.HTTPError as error:
         raise BucketError(f"cannot route events of {bucket!r}: S3 unreachable: {error}") from error
 

@@ -25,7 +25,10 @@ A webhook target with `queue_dir` is MinIO's durable path. What it guarantees:
   holds fewer than MinIO's queue limit (100 000 events). A duplicate arrives when lambdock
   accepted an event but MinIO did not see the 2xx (receiver stopped mid-answer, or the sink
   failed on a later record of the same post).
-- Order: MinIO replays its queue oldest first, one event at a time.
+- Order: MinIO sends its queue oldest first, one event at a time. After MinIO restarts it
+  orders what is left by file modification time, whose granularity (a few ms) can swap
+  events queued close together. S3 promises no order either; `sequencer` orders the events
+  of one key.
 - Latency: MinIO scans the queue every 3 s (`retryInterval` in `internal/store/store.go`), so
   an event arrives 0 to 3 s after its write. S3 itself promises only "typically seconds".
 The price: the target must be configured when MinIO starts (environment variables, see
@@ -190,8 +193,9 @@ class NotificationListener:
         self._clock = clock
         self._server = WebhookServer(self.handle, port=target.port)
         self._monitor_task: asyncio.Task[None] | None = None
-        self._connected = asyncio.Event()
+        self._reached = {state: asyncio.Event() for state in ListenerState}
         self._state = ListenerState.STOPPED
+        self._reached[self._state].set()
         self._received = 0
         self._reconnects = 0
         self._last_event_at: datetime | None = None
@@ -222,7 +226,7 @@ class NotificationListener:
         if self._monitor_task is not None:
             return
         await self._server.start()
-        self._state = ListenerState.CONNECTING
+        self._set_state(ListenerState.CONNECTING)
         self._monitor_task = asyncio.create_task(self._monitor(), name="minio-notifications")
 
     async def stop(self) -> None:
@@ -236,8 +240,12 @@ class NotificationListener:
 
     async def wait_connected(self, seconds: float) -> None:
         """Return once connected; TimeoutError after `seconds`."""
+        await self.wait_state(ListenerState.CONNECTED, seconds)
+
+    async def wait_state(self, state: ListenerState, seconds: float) -> None:
+        """Return once the listener is in `state`; TimeoutError after `seconds`."""
         async with asyncio.timeout(seconds):
-            await self._connected.wait()
+            await self._reached[state].wait()
 
     async def __aenter__(self) -> NotificationListener:
         await self.start()
@@ -278,12 +286,21 @@ class NotificationListener:
         delay = self._backoff.initial
         async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_SECONDS) as http:
             while True:
-                if await self._check(http):
+                if await self._checked(http):
                     delay = self._backoff.initial
                     await asyncio.sleep(self._probe_interval)
                 else:
                     await asyncio.sleep(delay)
                     delay = self._backoff.next(delay)
+
+    async def _checked(self, http: httpx.AsyncClient) -> bool:
+        """`_check`, counting an unexpected failure as a lost connection, not a dead monitor."""
+        try:
+            return await self._check(http)
+        except Exception as error:
+            log.exception("S3 notifications: check failed")
+            self._lost(f"check failed: {error!r}")
+            return False
 
     async def _check(self, http: httpx.AsyncClient) -> bool:
         """One probe; moves between connected and reconnecting. True when connected."""
@@ -317,11 +334,9 @@ class NotificationListener:
             self._set_state(ListenerState.RECONNECTING)
 
     def _set_state(self, state: ListenerState) -> None:
-        """Change state and the connected event that `wait_connected` waits on."""
+        """Change state, and the events that `wait_state` waits on."""
         if state is not self._state:
             log.info("S3 notifications: %s", state)
+            self._reached[self._state].clear()
         self._state = state
-        if state is ListenerState.CONNECTED:
-            self._connected.set()
-        else:
-            self._connected.clear()
+        self._reached[state].set()
