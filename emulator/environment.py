@@ -154,7 +154,8 @@ class Environment:
             return self._take_pending()
         if self._waiter is not None and not self._waiter.done():
             self._waiter.cancel()
-        waiter = self._waiter = asyncio.get_running_loop().create_future()
+        waiter: asyncio.Future[Invocation] = asyncio.get_running_loop().create_future()
+        self._waiter = waiter
         try:
             return await waiter
         except asyncio.CancelledError:

@@ -45,6 +45,8 @@ class Services:
     started_at: str
     credentials: dict[str, str] = field(default_factory=lambda: dict(LOCAL_CREDENTIALS))
     endpoint_providers: list[EndpointProvider] = field(default_factory=list)
+    # Service name -> URL for clients outside the environments (tests, tools): e.g. "s3".
+    client_endpoints: dict[str, str] = field(default_factory=dict)
     # Extra parts (storage, triggers, watchers) started after the core and closed before it.
     startups: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     shutdowns: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
@@ -54,6 +56,19 @@ class Services:
     def template(self) -> Template:
         """The template being served now."""
         return self.stack.current()
+
+    def endpoints_for_clients(self) -> dict[str, str]:
+        """Where a client on this machine reaches each AWS service lambdock serves."""
+        found = {"lambda": f"http://127.0.0.1:{self.settings.port}"}
+        found.update(self.client_endpoints)
+        return found
+
+    def client_credentials(self) -> dict[str, str]:
+        """Credentials for boto3 clients of tests and tools, as keyword arguments."""
+        return {
+            "aws_access_key_id": self.credentials["AWS_ACCESS_KEY_ID"],
+            "aws_secret_access_key": self.credentials["AWS_SECRET_ACCESS_KEY"],
+        }
 
     def endpoints(self, function: FunctionConfig) -> dict[str, str]:
         """The endpoint variables a function's environment gets (Lambda, S3, ...)."""
