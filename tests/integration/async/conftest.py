@@ -1,8 +1,8 @@
-"""Start real `lambdock up --backend process` subprocesses on a copy of the async project.
+"""Real `lambdock up --backend process --retry-delay 0.01` processes on a copy of the async project.
 
-Every wait is bounded; only processes this file started are stopped, by their pid (and the
-runtime processes a SIGKILLed lambdock leaves behind, found by their task root in this test's
-temporary folder).
+Every wait is bounded; only processes these tests started are stopped, by pid: lambdock itself,
+and the runtime processes a SIGKILLed lambdock leaves behind (found by their task root, which is
+inside this test's temporary folder).
 """
 
 from __future__ import annotations
@@ -12,9 +12,6 @@ import json
 import os
 import shutil
 import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,15 +20,13 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
-PROJECT = REPO / "tests" / "fixtures" / "projects" / "async"
-START_TIMEOUT_SECONDS = 30.0
-STOP_TIMEOUT_SECONDS = 10.0
+from tests.support import FIXTURES, REPO, Lambdock, start_lambdock
+
 T = TypeVar("T")
 
 
 def wait_until(check: Callable[[], T | None], what: str, timeout: float = 30.0) -> T:
-    """Poll `check` every 50 ms until it returns something, for at most `timeout` seconds."""
+    """Poll `check` every 50 ms until it returns something truthy, for at most `timeout` s."""
     deadline = time.monotonic() + timeout
     while True:
         value = check()
@@ -42,152 +37,92 @@ def wait_until(check: Callable[[], T | None], what: str, timeout: float = 30.0) 
         time.sleep(0.05)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+class AsyncProject:
+    """The project copy, the folder its handlers write to, and the lambdocks serving it."""
 
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.project = root / "project"
+        self.records = root / "records"
+        shutil.copytree(FIXTURES / "projects" / "async", self.project)
+        self.records.mkdir()
+        self.started: list[Lambdock] = []
 
-class Lambdock:
-    """One `lambdock up` subprocess serving the project copy."""
-
-    def __init__(self, project: Path, records: Path, log: Path) -> None:
-        self.project = project
-        self.records = records
-        self.log = log
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.client = httpx.Client(base_url=self.url, timeout=10.0)
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    def start(self) -> Lambdock:
-        command = [
-            sys.executable,
-            "-m",
-            "emulator",
-            "up",
-            "--template",
-            str(self.project / "template.yaml"),
+    def up(self) -> Lambdock:
+        """Start `lambdock up` on the project; its code is this checkout's (PYTHONPATH)."""
+        args = [
             "--backend",
             "process",
             "--retry-delay",
             "0.01",
-            "--port",
-            str(self.port),
             "--parameter-overrides",
             f"RecordDir={self.records}",
-            f"TestPython={sys.executable}",
         ]
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
-        wait_until(self._healthy, "lambdock to serve", START_TIMEOUT_SECONDS)
-        return self
-
-    def _healthy(self) -> bool:
-        assert self.process is not None
-        if self.process.poll() is not None:
-            raise AssertionError(f"lambdock exited {self.process.returncode}:\n{self.output()}")
-        try:
-            return self.client.get("/_lambdock/health").status_code == 200
-        except httpx.TransportError:
-            return False
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:]
-
-    def invoke_event(self, function: str, payload: Any) -> str:
-        response = self.client.post(
-            f"/2015-03-31/functions/{function}/invocations",
-            json=payload,
-            headers={"X-Amz-Invocation-Type": "Event"},
+        log = self.root / f"lambdock-{len(self.started)}.log"
+        running = start_lambdock(
+            self.project / "template.yaml", log, args, env={"PYTHONPATH": str(REPO)}
         )
-        assert response.status_code == 202, response.text
-        return str(response.headers["x-amzn-RequestId"])
+        self.started.append(running)
+        return running
 
-    def event(self, request_id: str) -> dict[str, Any]:
-        response = self.client.get(f"/_lambdock/async-events/{request_id}")
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-    def kill(self) -> None:
+    def kill(self, running: Lambdock) -> None:
         """SIGKILL lambdock (no chance to clean up), then the runtimes it leaves orphaned."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(STOP_TIMEOUT_SECONDS)
-        kill_runtimes_of(self.project)
+        running.stop(signal.SIGKILL)
+        self.kill_runtimes()
 
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+    def kill_runtimes(self) -> None:
+        # Each runtime process leads its own process group (the process backend's setsid).
+        marker = f"LAMBDA_TASK_ROOT={self.project}".encode()
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit() or int(entry.name) == os.getpid():
+                continue
             try:
-                self.process.wait(STOP_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(STOP_TIMEOUT_SECONDS)
-        self.client.close()
-        kill_runtimes_of(self.project)
+                environ = (entry / "environ").read_bytes()
+            except OSError:
+                continue
+            if any(item.startswith(marker) for item in environ.split(b"\0")):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(int(entry.name), signal.SIGKILL)
 
+    def close(self) -> None:
+        for running in self.started:
+            running.stop()
+        self.kill_runtimes()
 
-def kill_runtimes_of(project: Path) -> None:
-    """Kill runtime processes whose task root is inside `project` (each leads its own group)."""
-    marker = f"LAMBDA_TASK_ROOT={project}".encode()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-        except OSError:
-            continue
-        if any(item.startswith(marker) for item in environ.split(b"\0")):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(int(entry.name), signal.SIGKILL)
-
-
-def records(folder: Path, function: str, kind: str = "event") -> list[dict[str, Any]]:
-    """What a handler of the project wrote, oldest first."""
-    directory = folder / function
-    if not directory.is_dir():
-        return []
-    files = sorted(directory.glob(f"{kind}-*.json"), key=lambda p: p.stat().st_mtime_ns)
-    return [json.loads(path.read_text()) for path in files]
+    def written(self, function: str, kind: str = "event") -> list[dict[str, Any]]:
+        """What a handler of the project wrote, oldest first."""
+        folder = self.records / function
+        if not folder.is_dir():
+            return []
+        files = sorted(folder.glob(f"{kind}-*.json"), key=lambda path: path.name.split("-")[-1])
+        return [json.loads(path.read_text()) for path in files]
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    copy = tmp_path / "project"
-    shutil.copytree(PROJECT, copy)
-    return copy
+def project(tmp_path: Path) -> Iterator[AsyncProject]:
+    served = AsyncProject(tmp_path)
+    yield served
+    served.close()
 
 
 @pytest.fixture
-def record_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "records"
-    folder.mkdir()
-    return folder
+def lambdock(project: AsyncProject) -> Lambdock:
+    return project.up()
 
 
-@pytest.fixture
-def lambdock_factory(
-    project: Path, record_dir: Path, tmp_path: Path
-) -> Iterator[Callable[[], Lambdock]]:
-    started: list[Lambdock] = []
-
-    def factory() -> Lambdock:
-        instance = Lambdock(project, record_dir, tmp_path / "lambdock.log")
-        started.append(instance)
-        return instance.start()
-
-    yield factory
-    for instance in started:
-        instance.stop()
+def invoke_event(running: Lambdock, function: str, payload: Any) -> str:
+    """InvocationType Event: asserts the 202 and returns the request id."""
+    response = httpx.post(
+        f"{running.base_url}/2015-03-31/functions/{function}/invocations",
+        json=payload,
+        headers={"X-Amz-Invocation-Type": "Event"},
+        timeout=10,
+    )
+    assert response.status_code == 202, response.text
+    return str(response.headers["x-amzn-RequestId"])
 
 
-@pytest.fixture
-def lambdock(lambdock_factory: Callable[[], Lambdock]) -> Lambdock:
-    return lambdock_factory()
+def admin(running: Lambdock, path: str) -> Any:
+    response = httpx.get(f"{running.base_url}/_lambdock/{path}", timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()

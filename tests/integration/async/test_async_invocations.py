@@ -1,7 +1,7 @@
 """Async invocations through a real `lambdock up --backend process --retry-delay 0.01`.
 
-Handlers run under AWS's own runtime client (awslambdaric) as a custom runtime and write what
-they saw under a folder the test reads. Sources, named per test:
+Handlers run under lambdock's bundled Python runtime client and write what they saw under a
+folder the test reads. Sources, named per test:
 - [RETRIES] Lambda Developer Guide, "How Lambda handles errors and retries with asynchronous
   invocation": a failing event is tried three times in all by default.
 - [RECORDS] Lambda Developer Guide, "Capturing records of Lambda asynchronous invocations": the
@@ -17,18 +17,20 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from .conftest import REPO, Lambdock, records, wait_until
+import httpx
+
+from tests.support import REPO, Lambdock
+
+from .conftest import AsyncProject, admin, invoke_event, wait_until
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:{}:$LATEST"
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 
-def record_for(record_dir: Path, request_id: str) -> dict[str, Any] | None:
-    for seen in records(record_dir, "Recorder"):
+def record_for(project: AsyncProject, request_id: str) -> dict[str, Any] | None:
+    for seen in project.written("Recorder"):
         if seen["event"]["requestContext"]["requestId"] == request_id:
             event: dict[str, Any] = seen["event"]
             return event
@@ -36,12 +38,12 @@ def record_for(record_dir: Path, request_id: str) -> dict[str, Any] | None:
 
 
 def test_a_failing_event_is_tried_three_times_then_sent_to_on_failure(
-    lambdock: Lambdock, record_dir: Path
+    project: AsyncProject, lambdock: Lambdock
 ) -> None:
     # [RETRIES] [RECORDS]
-    request_id = lambdock.invoke_event("Failing", {"why": "integration"})
-    record = wait_until(lambda: record_for(record_dir, request_id), "the OnFailure record")
-    attempts = records(record_dir, "Failing", kind="attempt")
+    request_id = invoke_event(lambdock, "Failing", {"why": "integration"})
+    record = wait_until(lambda: record_for(project, request_id), "the OnFailure record")
+    attempts = project.written("Failing", kind="attempt")
     assert [a["request_id"] for a in attempts] == [request_id] * 3
     assert TIMESTAMP.fullmatch(record.pop("timestamp"))
     response = record.pop("responsePayload")
@@ -64,7 +66,7 @@ def test_a_failing_event_is_tried_three_times_then_sent_to_on_failure(
             "functionError": "Unhandled",
         },
     }
-    event = lambdock.event(request_id)
+    event = admin(lambdock, f"async-events/{request_id}")
     assert (event["state"], event["attempts"], event["condition"]) == (
         "failed",
         3,
@@ -73,10 +75,12 @@ def test_a_failing_event_is_tried_three_times_then_sent_to_on_failure(
     assert event["lastError"] == "ValueError: failed on purpose: integration"
 
 
-def test_a_succeeding_event_is_sent_to_on_success(lambdock: Lambdock, record_dir: Path) -> None:
+def test_a_succeeding_event_is_sent_to_on_success(
+    project: AsyncProject, lambdock: Lambdock
+) -> None:
     # [RECORDS]
-    request_id = lambdock.invoke_event("Succeeding", {"n": 42})
-    record = wait_until(lambda: record_for(record_dir, request_id), "the OnSuccess record")
+    request_id = invoke_event(lambdock, "Succeeding", {"n": 42})
+    record = wait_until(lambda: record_for(project, request_id), "the OnSuccess record")
     assert TIMESTAMP.fullmatch(record.pop("timestamp"))
     assert record == {
         "version": "1.0",
@@ -93,45 +97,43 @@ def test_a_succeeding_event_is_sent_to_on_success(lambdock: Lambdock, record_dir
 
 
 def test_an_event_past_its_maximum_age_is_sent_to_on_failure(
-    lambdock: Lambdock, record_dir: Path
+    project: AsyncProject, lambdock: Lambdock
 ) -> None:
     # [RETRIES] MaximumEventAgeInSeconds 60: the one-minute retry would pass it (0.6 s at 0.01)
-    request_id = lambdock.invoke_event("Aging", {"why": "too old"})
-    record = wait_until(lambda: record_for(record_dir, request_id), "the EventAgeExceeded record")
+    request_id = invoke_event(lambdock, "Aging", {"why": "too old"})
+    record = wait_until(lambda: record_for(project, request_id), "the EventAgeExceeded record")
     assert record["requestContext"] == {
         "requestId": request_id,
         "functionArn": ARN.format("Aging"),
         "condition": "EventAgeExceeded",
         "approximateInvokeCount": 1,
     }
-    assert len(records(record_dir, "Aging", kind="attempt")) == 1
+    assert len(project.written("Aging", kind="attempt")) == 1
 
 
-def test_an_accepted_event_survives_sigkill_and_runs_after_restart(
-    lambdock_factory: Callable[[], Lambdock], record_dir: Path
-) -> None:
-    # [DURABLE] the handler sleeps 1.5 s before it records, so the kill comes first
-    first = lambdock_factory()
-    request_id = first.invoke_event("Durable", {"seconds": 1.5})
-    first.kill()
-    second = lambdock_factory()
+def test_an_accepted_event_survives_sigkill_and_runs_after_restart(project: AsyncProject) -> None:
+    # [DURABLE] the handler sleeps 1.5 s before it writes, so the kill comes first
+    first = project.up()
+    request_id = invoke_event(first, "Durable", {"seconds": 1.5})
+    project.kill(first)
+    second = project.up()
 
-    def recorded_by_second() -> list[dict[str, Any]]:
-        return [r for r in records(record_dir, "Durable") if r["ppid"] == second.pid]
+    def written_under_second() -> list[dict[str, Any]]:
+        return [r for r in project.written("Durable") if r["ppid"] == second.process.pid]
 
-    [seen] = wait_until(recorded_by_second, "the event to run after the restart")
+    [seen] = wait_until(written_under_second, "the event to run after the restart")
     assert seen["event"] == {"seconds": 1.5}
-    assert all(r["ppid"] != first.pid for r in records(record_dir, "Durable"))
+    assert all(r["ppid"] != first.process.pid for r in project.written("Durable"))
     event = wait_until(
-        lambda: (e := second.event(request_id))["state"] == "succeeded" and e,
+        lambda: (e := admin(second, f"async-events/{request_id}"))["state"] == "succeeded" and e,
         "the event to be marked succeeded",
     )
     assert event["attempts"] == 1
 
 
-def test_a_schedule_is_listed_and_fired_by_hand(lambdock: Lambdock, record_dir: Path) -> None:
+def test_a_schedule_is_listed_and_fired_by_hand(project: AsyncProject, lambdock: Lambdock) -> None:
     # [EB-TUTORIAL]
-    [schedule] = lambdock.client.get("/_lambdock/schedules").json()["schedules"]
+    [schedule] = admin(lambdock, "schedules")["schedules"]
     assert (schedule["name"], schedule["expression"], schedule["enabled"]) == (
         "tick",
         "rate(1 hour)",
@@ -139,21 +141,20 @@ def test_a_schedule_is_listed_and_fired_by_hand(lambdock: Lambdock, record_dir: 
     )
     assert TIMESTAMP.fullmatch(schedule["nextFiring"])
     listing = subprocess.run(
-        [sys.executable, "-m", "emulator", "schedule", "list", "--url", lambdock.url],
+        [sys.executable, "-m", "emulator", "schedule", "list", "--url", lambdock.base_url],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=30,
         check=True,
     )
-    assert re.search(
-        r"^tick\s+Schedule\s+Ticker\s+rate\(1 hour\)\s+UTC\s+enabled\s+\d{4}-", listing.stdout, re.M
-    )
-    fired = lambdock.client.post("/_lambdock/schedules/tick/fire")
+    row = r"^tick\s+Schedule\s+Ticker\s+rate\(1 hour\)\s+UTC\s+enabled\s+\d{4}-"
+    assert re.search(row, listing.stdout, re.M), listing.stdout
+    fired = httpx.post(f"{lambdock.base_url}/_lambdock/schedules/tick/fire", timeout=10)
     assert fired.status_code == 202
-    [seen] = wait_until(lambda: records(record_dir, "Ticker"), "the scheduled event")
+    [seen] = wait_until(lambda: project.written("Ticker"), "the scheduled event")
     event = seen["event"]
-    assert TIMESTAMP.fullmatch(event.pop("time")[:-1] + ".000Z")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", event.pop("time"))
     assert event.pop("id")
     assert event == {
         "version": "0",
