@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Collection, Coroutine
@@ -29,16 +28,14 @@ from emulator.async_policy import (
     AttemptState,
     EventInvokeConfig,
     GiveUp,
-    Outcome,
     RetryLater,
     Succeeded,
     decide,
     is_expired,
 )
 from emulator.clock import Clock
-from emulator.errors import ApiError, TooManyRequests
 from emulator.events.destinations import Condition
-from emulator.invoker import InvocationRequest, InvocationResult, Invoker
+from emulator.invoker import InvocationRequest, Invoker
 from emulator.template.async_config import (
     AsyncConfig,
     AsyncConfigError,
@@ -52,6 +49,7 @@ from emulator.triggers.async_events import (
     QueuedEvent,
     Source,
 )
+from emulator.triggers.attempts import attempt
 from emulator.triggers.destinations import ObjectWriter, handoff, write_record
 from emulator.triggers.queue_store import QueueStore
 
@@ -159,12 +157,27 @@ class DurableQueue:
         return event.request_id
 
     def start(self) -> None:
-        """Take back events cut off by the last stop, then begin dispatching."""
-        recovered = self.store.recover(self._clock.time())
+        """Own the queue (taking back events cut off by the last stop), then dispatch."""
+        if not self._take_over():
+            log.warning(
+                "async queue: another lambdock runs the events in %s; this one accepts events "
+                "and takes over when that one stops",
+                self.settings.path,
+            )
+        self._loop = asyncio.create_task(self._serve())
+
+    def _take_over(self) -> bool:
+        """Whether this queue owns the file; a new owner first takes back cut-off events."""
+        store = self.store
+        if store.owned:
+            return True
+        if not store.try_own():
+            return False
+        recovered = store.recover(self._clock.time())
         if recovered:
             log.warning("async queue: %d event(s) cut off by the last stop run again", recovered)
-        self.store.prune(self.settings.keep_finished)
-        self._loop = asyncio.create_task(self._serve())
+        store.prune(self.settings.keep_finished)
+        return True
 
     async def close(self) -> None:
         """Stop dispatching; events cut off now wait in the store for the next start."""
@@ -176,7 +189,8 @@ class DurableQueue:
                 await task
         self._loop = None
         if self._store is not None:
-            self._store.recover(self._clock.time())
+            if self._store.owned:
+                self._store.recover(self._clock.time())
             self._store.close()
             self._store = None
 
@@ -200,6 +214,8 @@ class DurableQueue:
 
     async def run_due(self) -> int:
         """One dispatch, awaited to the end: how tests step the queue with a fake clock."""
+        if not self._take_over():
+            return 0
         started = await self._dispatch()
         await asyncio.gather(*list(self._tasks.values()))
         return started
@@ -210,8 +226,10 @@ class DurableQueue:
         while True:
             self._wake.clear()
             try:
-                await self._dispatch()
-                timeout = await self._timeout()
+                timeout = self.settings.max_wait_seconds
+                if self._take_over():
+                    await self._dispatch()
+                    timeout = await self._timeout()
             except Exception:
                 log.exception("async queue: dispatch failed; trying again")
                 timeout = self.settings.max_wait_seconds
@@ -297,7 +315,7 @@ class DurableQueue:
             expired = event.fail(self._clock.time(), Condition.EVENT_AGE_EXCEEDED)
             await self._end(expired, config.on_failure)
             return
-        outcome, attempted = await self._attempt(event)
+        outcome, attempted = await attempt(self._invoker, event)
         state = AttemptState(
             attempted.invoke_count, attempted.throttle_count, self._policy_age(attempted)
         )
@@ -311,33 +329,6 @@ class DurableQueue:
                 await asyncio.to_thread(self.store.save, waiting, previous=EventState.RUNNING)
             case GiveUp(condition=condition):
                 await self._end(attempted.fail(now, condition), config.on_failure)
-
-    async def _attempt(self, event: QueuedEvent) -> tuple[Outcome, QueuedEvent]:
-        request = InvocationRequest(
-            function_name=event.function_name,
-            payload=event.payload,
-            invocation_type="Event",
-            request_id=event.request_id,
-            client_context=event.client_context,
-            trace_id=event.trace_id,
-        )
-        try:
-            result = await self._invoker.invoke(request)
-        except TooManyRequests as exc:
-            return Outcome.THROTTLE, event.throttled(f"{exc.error_type}: {exc.message}")
-        except ApiError as exc:
-            return Outcome.SYSTEM_ERROR, event.throttled(f"{exc.error_type}: {exc.message}")
-        except Exception as exc:
-            # lambdock's own failure: back to the queue, as Lambda does after a 500-series error.
-            log.exception("async queue: invoking %s failed", event.function_name)
-            return Outcome.SYSTEM_ERROR, event.throttled(f"{type(exc).__name__}: {exc}")
-        error = None if result.ok else _error_text(result)
-        ran = event.ran(response=result.payload, function_error=result.function_error, error=error)
-        if result.ok:
-            return Outcome.SUCCESS, ran
-        if result.error_type == wire.SANDBOX_TIMEDOUT:
-            return Outcome.TIMEOUT, ran
-        return Outcome.FUNCTION_ERROR, ran
 
     async def _end(self, ended: QueuedEvent, destination: Destination | None) -> None:
         """Store the end of an event together with what its destination gets."""
@@ -391,15 +382,3 @@ def _config_of(function: FunctionConfig) -> AsyncConfig:
     except AsyncConfigError as exc:
         log.warning("%s: EventInvokeConfig ignored: %s", function.logical_id, exc.message)
         return AsyncConfig(EventInvokeConfig())
-
-
-def _error_text(result: InvocationResult) -> str:
-    """``ErrorType: message`` from the function's error document."""
-    try:
-        document = json.loads(result.payload)
-    except ValueError:
-        document = None
-    if isinstance(document, dict):
-        kind = document.get("errorType") or result.error_type or "Error"
-        return f"{kind}: {document.get('errorMessage', '')}"
-    return result.error_type or wire.UNHANDLED

@@ -5,10 +5,15 @@ survives a crash or a SIGKILL of lambdock; an event found `running` when the que
 off mid-attempt and waits again (at-least-once, as Lambda's own queue). Every state change is
 checked against the state the caller last read, so a stale writer raises instead of clobbering.
 The methods are blocking and thread-safe; the queue calls them from a worker thread.
+
+Two lambdocks on one project share the file, but only the owner (an flock on `<file>.lock`,
+released by the kernel even after a SIGKILL) runs events and takes back cut-off ones.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
 from collections.abc import Collection, Iterator, Sequence
@@ -99,6 +104,7 @@ class QueueStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self._owner_fd: int | None = None
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
@@ -110,9 +116,30 @@ class QueueStore:
         self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def close(self) -> None:
-        """Close the database."""
+        """Close the database and give up ownership."""
         with self._lock:
             self._db.close()
+        if self._owner_fd is not None:
+            os.close(self._owner_fd)
+            self._owner_fd = None
+
+    @property
+    def owned(self) -> bool:
+        """Whether this store is the owner of the queue file."""
+        return self._owner_fd is not None
+
+    def try_own(self) -> bool:
+        """Become the owner of the queue file, unless another process is; never blocks."""
+        if self._owner_fd is not None:
+            return True
+        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._owner_fd = fd
+        return True
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

@@ -363,3 +363,21 @@ async def test_an_s3_record_with_nowhere_to_go_is_given_up_after_bounded_attempt
     assert delivery.last_error == (
         "LookupError: no S3 storage is configured to write destination records to"
     )
+
+
+async def test_only_the_queue_owning_the_file_runs_events(tmp_path: Path) -> None:
+    # [OURS] two lambdocks on one project: one runs the events, the other takes over later
+    template = write_template(tmp_path, worker())
+    owner = Harness(tmp_path, template, {"Worker": echo})
+    other = Harness(tmp_path, template, {"Worker": echo})
+    assert owner.queue.store.try_own()
+    await other.submit({"n": 1})
+    assert await other.queue.run_due() == 0
+    assert await owner.queue.run_due() == 1
+    await owner.queue.close()
+    await other.submit({"n": 2}, request_id="req-2")
+    assert await other.queue.run_due() == 1
+    assert [json.loads(c.payload) for c in owner.invoker.calls + other.invoker.calls] == [
+        {"n": 1},
+        {"n": 2},
+    ]

@@ -169,3 +169,11 @@ def test_a_delivery_update_needs_it_pending(store: QueueStore) -> None:
     assert store.due_deliveries(10.0, 10) == []
     with pytest.raises(IllegalTransition, match="d-1 is no longer pending"):
         store.save_delivery(delivery.failed_attempt("E", None))
+
+
+def test_one_store_owns_the_queue_file_until_it_closes(tmp_path: Path) -> None:
+    first, second = QueueStore(tmp_path / "q.sqlite3"), QueueStore(tmp_path / "q.sqlite3")
+    assert (first.try_own(), second.try_own()) == (True, False)
+    assert (first.owned, second.owned) == (True, False)
+    first.close()
+    assert second.try_own()
