@@ -19,9 +19,7 @@ import subprocess
 import sys
 from typing import Any
 
-import httpx
-
-from tests.support import REPO, Lambdock
+from tests.support import REPO, Lambdock, free_port
 
 from .conftest import AsyncProject, admin, invoke_event, wait_until
 
@@ -150,8 +148,15 @@ def test_a_schedule_is_listed_and_fired_by_hand(project: AsyncProject, lambdock:
     )
     row = r"^tick\s+Schedule\s+Ticker\s+rate\(1 hour\)\s+UTC\s+enabled\s+\d{4}-"
     assert re.search(row, listing.stdout, re.M), listing.stdout
-    fired = httpx.post(f"{lambdock.base_url}/_lambdock/schedules/tick/fire", timeout=10)
-    assert fired.status_code == 202
+    fired = subprocess.run(
+        [sys.executable, "-m", "emulator", "schedule", "fire", "tick", "--url", lambdock.base_url],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    assert re.fullmatch(r"fired tick: async event [0-9a-f-]{36}\n", fired.stdout), fired.stdout
     [seen] = wait_until(lambda: project.written("Ticker"), "the scheduled event")
     event = seen["event"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", event.pop("time"))
@@ -165,3 +170,17 @@ def test_a_schedule_is_listed_and_fired_by_hand(project: AsyncProject, lambdock:
         "resources": ["arn:aws:events:us-east-1:123456789012:rule/tick"],
         "detail": {},
     }
+
+
+def test_schedule_list_reads_the_template_when_no_lambdock_answers(project: AsyncProject) -> None:
+    nobody = f"http://127.0.0.1:{free_port()}"
+    command = [sys.executable, "-m", "emulator", "schedule", "list", "--url", nobody]
+    command += ["--template", str(project.project / "template.yaml")]
+    command += ["--parameter-overrides", f"RecordDir={project.records}"]
+    listing = subprocess.run(
+        command, cwd=REPO, capture_output=True, text=True, timeout=30, check=True
+    )
+    lines = listing.stdout.splitlines()
+    assert lines[0] == f"(no lambdock answers at {nobody}: next firings if it started now)"
+    assert re.match(r"NAME\s+TYPE\s+FUNCTION\s+EXPRESSION\s+TIMEZONE\s+STATE\s+NEXT", lines[1])
+    assert re.match(r"tick\s+Schedule\s+Ticker\s+rate\(1 hour\)\s+UTC\s+enabled\s+\d{4}-", lines[2])
