@@ -1,0 +1,385 @@
+"""What container an execution environment of a function becomes (pure: no Docker, no I/O).
+
+The Docker backend asks the engine about an image once (`ImageFacts`), decides once how its
+environments reach lambdock (`NetworkPlan`), and then turns each `EnvironmentSpec` into a
+`ContainerPlan` here. Limits follow Lambda's execution environment (AWS docs: "Lambda quotas",
+"Configure Lambda function memory", "Lambda execution environment").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from emulator import wire
+from emulator.backends.base import EnvironmentSpec
+from emulator.lambda_env import Placement, lambda_environment
+from emulator.template.models import FunctionConfig
+
+TASK_ROOT = "/var/task"
+# Where AWS's base images keep their runtime (LAMBDA_RUNTIME_DIR in their Dockerfiles).
+AWS_RUNTIME_DIR = "/var/runtime"
+AWS_ENTRYPOINT = "/lambda-entrypoint.sh"
+# Where lambdock's bundled runtime client is mounted in an image that has only the language.
+BUNDLED_RUNTIME_DIR = "/opt/lambdock/runtime"
+# Lambda runs function code as an unprivileged user (sbx_user1051, uid 993 gid 990); a numeric
+# id works in any image, with or without an /etc/passwd entry for it.
+SANDBOX_USER = "993:990"
+# Lambda allots CPU in proportion to memory: one full vCPU at 1,769 MB (AWS docs: "Configure
+# Lambda function memory"). Docker's default weight of 1024 stands for one such vCPU here.
+MB_PER_VCPU = 1769
+DOCKER_CPU_WEIGHT = 1024
+# Lambda quotas: 1,024 processes/threads and 1,024 file descriptors per environment.
+PIDS_LIMIT = 1024
+NOFILE_LIMIT = 1024
+HOST_ALIAS = "host.docker.internal"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+LABEL_INSTANCE = "lambdock.instance"
+LABEL_OWNER = "lambdock.owner"
+LABEL_FUNCTION = "lambdock.function"
+LABEL_ENVIRONMENT = "lambdock.environment"
+
+# The images Lambda's managed runtimes run on (gallery.ecr.aws/lambda); each carries its own
+# runtime interface client behind /lambda-entrypoint.sh.
+_ECR = "public.ecr.aws/lambda"
+_PROVIDED_TAGS = {"provided": "alami", "provided.al2": "al2", "provided.al2023": "al2023"}
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    """What lambdock needs to know about an image, learnt once per image."""
+
+    name: str
+    entrypoint: tuple[str, ...] = ()
+    command: tuple[str, ...] = ()
+    working_dir: str = ""
+
+    @property
+    def lambda_base(self) -> bool:
+        """Whether the image is laid out like AWS's Lambda base images (its own client)."""
+        return self.entrypoint == (AWS_ENTRYPOINT,)
+
+
+@dataclass(frozen=True)
+class NetworkPlan:
+    """How containers join a network and reach lambdock's listeners."""
+
+    mode: Literal["host", "bridge"]
+    # The network a bridge-mode container joins: Docker's default `bridge` or a user network.
+    network: str = "bridge"
+    # The host name containers use for lambdock's listeners, and where those listeners bind.
+    runtime_host: str = "127.0.0.1"
+    bind_host: str = "127.0.0.1"
+
+    @property
+    def network_mode(self) -> str:
+        """Docker's `network_mode` for the container."""
+        return "host" if self.mode == "host" else self.network
+
+    @property
+    def extra_hosts(self) -> dict[str, str]:
+        """Host entries the container needs: host.docker.internal on a bridge."""
+        return {} if self.mode == "host" else {HOST_ALIAS: "host-gateway"}
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who started a container: lambdock's instance, on which host, as which process."""
+
+    instance_id: str
+    hostname: str
+    pid: int
+    # The process's start time (clock ticks since boot) tells a live owner from a reused pid.
+    started: int
+
+    def label(self) -> str:
+        """The owner label's value."""
+        return f"{self.hostname}/{self.pid}/{self.started}"
+
+
+@dataclass(frozen=True)
+class ContainerPlan:
+    """Everything the engine is told when one environment's container is created."""
+
+    image: str
+    name: str
+    entrypoint: tuple[str, ...] | None
+    command: tuple[str, ...] | None
+    environment: Mapping[str, str]
+    working_dir: str | None
+    user: str
+    labels: Mapping[str, str]
+    binds: Mapping[str, Mapping[str, str]]
+    tmpfs: Mapping[str, str]
+    mem_limit: int
+    cpu_shares: int
+    network_mode: str
+    extra_hosts: Mapping[str, str] = field(default_factory=dict)
+    pids_limit: int = PIDS_LIMIT
+    nofile: int = NOFILE_LIMIT
+    read_only: bool = True
+    security_opt: tuple[str, ...] = ("no-new-privileges",)
+    cap_drop: tuple[str, ...] = ("ALL",)
+
+
+def default_image(runtime: str) -> str | None:
+    """The AWS base image of a managed runtime (python3.12 -> public.ecr.aws/lambda/python:3.12)."""
+    if runtime.startswith("python"):
+        return f"{_ECR}/python:{runtime.removeprefix('python')}"
+    if runtime.startswith("nodejs"):
+        return f"{_ECR}/nodejs:{runtime.removeprefix('nodejs').removesuffix('.x')}"
+    tag = _PROVIDED_TAGS.get(runtime)
+    return f"{_ECR}/provided:{tag}" if tag else None
+
+
+def image_for(function: FunctionConfig, runtime_images: Mapping[str, str]) -> str | None:
+    """The image a function runs on: its ImageUri, else the image mapped to its runtime
+    (by exact runtime, then by family: `python3.12=...` or `python=...`), else AWS's."""
+    if function.runtime_family == "image":
+        return function.image_uri
+    runtime = function.runtime or ""
+    mapped = runtime_images.get(runtime) or runtime_images.get(function.runtime_family)
+    return mapped or default_image(runtime)
+
+
+def cpu_shares(memory_size: int) -> int:
+    """Docker's relative CPU weight for a memory size, as Lambda scales CPU with memory."""
+    return max(2, round(DOCKER_CPU_WEIGHT * memory_size / MB_PER_VCPU))
+
+
+def container_name(function: FunctionConfig, environment_id: str) -> str:
+    """A readable, unique container name: lambdock-<function>-<environment id prefix>."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "-", function.function_name)[:40]
+    return f"lambdock-{safe}-{environment_id[:12]}"
+
+
+def rewrite_loopback(value: str, host: str) -> str:
+    """A URL whose host is a loopback address, pointed at `host` instead (other values kept)."""
+    parts = urlsplit(value)
+    if not parts.scheme or parts.hostname is None:
+        return value
+    hostname = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    if hostname not in LOOPBACK_HOSTS:
+        return value
+    port = f":{parts.port}" if parts.port is not None else ""
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = f"{userinfo}@{host}{port}" if userinfo else f"{host}{port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def container_endpoints(endpoints: Mapping[str, str], network: NetworkPlan) -> dict[str, str]:
+    """The endpoint variables as a container sees them: loopback hosts become the host alias
+    on a bridge, where 127.0.0.1 is the container itself."""
+    if network.mode == "host":
+        return dict(endpoints)
+    return {
+        name: rewrite_loopback(value, network.runtime_host) for name, value in endpoints.items()
+    }
+
+
+def _bundled_entrypoint(family: str) -> tuple[str, ...]:
+    if family == "python":
+        return ("python3", "-m", "lambdock_runtime")
+    return ("node", f"{BUNDLED_RUNTIME_DIR}/index.mjs")
+
+
+def _process(function: FunctionConfig, facts: ImageFacts) -> dict[str, Any]:
+    """Entrypoint, command, working directory and runtime dir of the runtime process."""
+    family = function.runtime_family
+    if family == "image":
+        # PackageType Image: the image's own entrypoint, with ImageConfig's overrides.
+        config = function.image_config
+        entrypoint = _words(config.get("EntryPoint"))
+        command = _words(config.get("Command"))
+        if entrypoint and command is None:
+            # Docker drops the image's CMD when the entrypoint is replaced; Lambda keeps it.
+            command = facts.command or None
+        return {
+            "entrypoint": entrypoint,
+            "command": command,
+            "working_dir": config.get("WorkingDirectory") or None,
+            "runtime_dir": AWS_RUNTIME_DIR,
+        }
+    if family == "provided":
+        # Custom runtimes: Lambda runs the function's own bootstrap from the task root.
+        return _zip_process((f"{TASK_ROOT}/bootstrap",), None, AWS_RUNTIME_DIR)
+    if facts.lambda_base:
+        # AWS base image: its /lambda-entrypoint.sh takes the handler as its only argument.
+        return _zip_process(None, (function.handler or "",), AWS_RUNTIME_DIR)
+    return _zip_process(_bundled_entrypoint(family), (), BUNDLED_RUNTIME_DIR)
+
+
+def _words(value: object) -> tuple[str, ...] | None:
+    # ImageConfig's EntryPoint and Command are lists of strings; a lone string is one word.
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (list, tuple)) and value:
+        return tuple(str(word) for word in value)
+    return None
+
+
+def _zip_process(
+    entrypoint: tuple[str, ...] | None, command: tuple[str, ...] | None, runtime_dir: str
+) -> dict[str, Any]:
+    return {
+        "entrypoint": entrypoint,
+        "command": command,
+        "working_dir": TASK_ROOT,
+        "runtime_dir": runtime_dir,
+    }
+
+
+def uses_bundled_client(function: FunctionConfig, facts: ImageFacts) -> bool:
+    """Whether lambdock's own runtime client is mounted and started in the container."""
+    return function.runtime_family in ("python", "nodejs") and not facts.lambda_base
+
+
+def plan_container(
+    spec: EnvironmentSpec,
+    facts: ImageFacts,
+    network: NetworkPlan,
+    owner: Owner,
+    *,
+    runtime_source: Path | None,
+) -> ContainerPlan:
+    """The container of one environment; `runtime_source` is the host folder of the bundled
+    runtime client, mounted when the image has no client of its own."""
+    function = spec.function
+    process = _process(function, facts)
+    placement = Placement(
+        runtime_api=f"{network.runtime_host}:{spec.runtime_api_port}",
+        task_root=TASK_ROOT,
+        runtime_dir=process["runtime_dir"],
+        log_stream_name=spec.log_stream_name,
+        region=spec.region,
+    )
+    endpoints = container_endpoints(spec.endpoints, network)
+    environment = lambda_environment(
+        function, placement, credentials=spec.credentials, extra=endpoints
+    )
+    if function.runtime_family == "image":
+        # The handler of an image function is the first word of its command (the image's CMD).
+        command = process["command"] or facts.command
+        environment[wire.ENV_HANDLER] = command[0] if command else ""
+    binds: dict[str, dict[str, str]] = {}
+    if function.code_uri is not None and function.runtime_family != "image":
+        binds[str(function.code_uri)] = {"bind": TASK_ROOT, "mode": "ro"}
+    if uses_bundled_client(function, facts) and runtime_source is not None:
+        binds[str(runtime_source)] = {"bind": BUNDLED_RUNTIME_DIR, "mode": "ro"}
+        if function.runtime_family == "python":
+            environment["PYTHONPATH"] = BUNDLED_RUNTIME_DIR
+            # stdout is a pipe, as in Lambda; unbuffered so lines leave when printed.
+            environment["PYTHONUNBUFFERED"] = "1"
+    return ContainerPlan(
+        image=facts.name,
+        name=container_name(function, spec.environment_id),
+        entrypoint=process["entrypoint"],
+        command=process["command"],
+        environment=environment,
+        working_dir=process["working_dir"],
+        user=SANDBOX_USER,
+        labels=labels_for(spec, owner),
+        binds=binds,
+        # Lambda's /tmp: writable, sized by EphemeralStorage (512 MB unless configured).
+        tmpfs={"/tmp": f"rw,size={function.ephemeral_storage_mb}m,mode=1777"},
+        mem_limit=function.memory_size * 1024 * 1024,
+        cpu_shares=cpu_shares(function.memory_size),
+        network_mode=network.network_mode,
+        extra_hosts=network.extra_hosts,
+    )
+
+
+def labels_for(spec: EnvironmentSpec, owner: Owner) -> dict[str, str]:
+    """The labels that tie a container to its lambdock instance, function and environment."""
+    return {
+        LABEL_INSTANCE: owner.instance_id,
+        LABEL_OWNER: owner.label(),
+        LABEL_FUNCTION: spec.function.function_name,
+        LABEL_ENVIRONMENT: spec.environment_id,
+    }
+
+
+def parse_owner(label: str) -> tuple[str, int, int] | None:
+    """(hostname, pid, start time) from an owner label, or None when it is not one."""
+    hostname, _, rest = label.partition("/")
+    pid, _, started = rest.partition("/")
+    if not (hostname and pid.isdigit() and started.isdigit()):
+        return None
+    return hostname, int(pid), int(started)
+
+
+def exit_code(state: Mapping[str, Any]) -> int | None:
+    """A container's end as the pool reads a process's: negative for a signal.
+
+    Out of memory is a SIGKILL from the kernel, which Lambda reports as `signal: killed`; an
+    exit code above 128 is the shell convention for 128 + the signal that ended PID 1."""
+    if state.get("OOMKilled"):
+        return -9
+    code = state.get("ExitCode")
+    if not isinstance(code, int):
+        return None
+    if 128 < code <= 128 + 64:
+        return -(code - 128)
+    return code
+
+
+def facts_from(name: str, attrs: Mapping[str, Any]) -> ImageFacts:
+    """ImageFacts from the engine's description of an image (`docker image inspect`)."""
+    config = attrs.get("Config") or {}
+    return ImageFacts(
+        name=name,
+        entrypoint=tuple(config.get("Entrypoint") or ()),
+        command=tuple(config.get("Cmd") or ()),
+        working_dir=config.get("WorkingDir") or "",
+    )
+
+
+def network_plan(
+    *, linux_engine: bool, docker_network: str | None, bridge_gateway: str | None
+) -> NetworkPlan:
+    """Host networking where the engine runs on this Linux host and no network is asked for;
+    else a bridge (the default one, or the user's), reaching lambdock as host.docker.internal.
+
+    On a Linux bridge the listeners bind to the bridge's gateway address, which is what
+    `host-gateway` resolves to; Docker Desktop forwards host.docker.internal to the host's
+    loopback, so there they stay on 127.0.0.1."""
+    if linux_engine and docker_network is None:
+        return NetworkPlan(mode="host")
+    bind_host = (bridge_gateway or "0.0.0.0") if linux_engine else "127.0.0.1"
+    return NetworkPlan(
+        mode="bridge",
+        network=docker_network or "bridge",
+        runtime_host=HOST_ALIAS,
+        bind_host=bind_host,
+    )
+
+
+def is_stale(labels: Mapping[str, str], me: Owner, start_of: Callable[[int], int | None]) -> bool:
+    """Whether a labelled container belongs to a lambdock that is gone: one on this host whose
+    process no longer runs (or whose pid now belongs to a later process)."""
+    if labels.get(LABEL_INSTANCE) in (None, me.instance_id):
+        return False
+    owner = parse_owner(labels.get(LABEL_OWNER, ""))
+    if owner is None:
+        return False
+    hostname, pid, started = owner
+    if hostname != me.hostname:
+        return False
+    return start_of(pid) != started
+
+
+def cgroup_memory_files(container_id: str, root: Path) -> tuple[Path, ...]:
+    """Where the kernel reports a container's peak memory, for each cgroup layout Docker uses
+    (v1 or v2, cgroupfs or systemd driver), most precise first."""
+    v1 = root / "memory"
+    return (
+        root / "system.slice" / f"docker-{container_id}.scope" / "memory.peak",
+        root / "docker" / container_id / "memory.peak",
+        v1 / "docker" / container_id / "memory.max_usage_in_bytes",
+        v1 / "system.slice" / f"docker-{container_id}.scope" / "memory.max_usage_in_bytes",
+    )
