@@ -220,7 +220,10 @@ def _up(settings: Settings, template: Template) -> int:
     app = create_app(settings, template, backend, configure=announce)
     config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
     server = uvicorn.Server(config)
-    server.run(sockets=[listener])
+    try:
+        server.run(sockets=[listener])
+    except KeyboardInterrupt:
+        return 130
     return 0
 
 

@@ -127,6 +127,11 @@ class Environment:
         self.state = target
 
     @property
+    def finishing(self) -> bool:
+        """Answered its invocation but not yet back at `/next` (about to be idle)."""
+        return self.state is State.BUSY and self._serving in self._answered
+
+    @property
     def alive(self) -> bool:
         """Whether this environment can still serve invocations."""
         return self.state in (State.STARTING, State.IDLE, State.BUSY)
@@ -149,8 +154,16 @@ class Environment:
             return self._take_pending()
         if self._waiter is not None and not self._waiter.done():
             self._waiter.cancel()
-        self._waiter = asyncio.get_running_loop().create_future()
-        return await self._waiter
+        waiter: asyncio.Future[Invocation] = asyncio.get_running_loop().create_future()
+        self._waiter = waiter
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            # The waiter was dropped (environment failed, or the runtime asked again).
+            raise ConnectionError(f"environment {self.environment_id} stopped waiting") from None
 
     def _take_pending(self) -> Invocation:
         invocation, self._pending = self._pending, None

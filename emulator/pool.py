@@ -11,8 +11,9 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from emulator import wire
 from emulator.api.runtime import RuntimeEndpoint
@@ -64,7 +65,16 @@ class _Slot:
 class _Function:
     slots: dict[str, _Slot] = field(default_factory=dict)
     idle: list[_Slot] = field(default_factory=list)
+    waiters: list[tuple[FunctionConfig, asyncio.Future[_Slot]]] = field(default_factory=list)
     generation: int = 0
+
+    def finishing(self) -> bool:
+        return any(slot.environment.finishing for slot in self.slots.values())
+
+
+# A runtime that has answered is back at /next within microseconds; waiting this long for it
+# beats a cold start. Lambda itself only reuses an environment once it asks for the next event.
+FINISH_GRACE_SECONDS = 0.25
 
 
 class Pool:
@@ -109,6 +119,8 @@ class Pool:
         """An environment ready to serve `function`; raises TooManyRequests at the limit."""
         held = self._of(function)
         slot = self._take_idle(function, held)
+        if slot is None and held.finishing():
+            slot = await self._await_finishing(function, held)
         cold, init_ms = slot is None, None
         if slot is None:
             slot = self._reserve(function, held)
@@ -134,6 +146,17 @@ class Pool:
             if env.function != function and not slot.destroyed:
                 self._spawn(self._destroy(slot))
         return None
+
+    async def _await_finishing(self, function: FunctionConfig, held: _Function) -> _Slot | None:
+        entry = (function, asyncio.get_running_loop().create_future())
+        held.waiters.append(entry)
+        try:
+            return await asyncio.wait_for(entry[1], FINISH_GRACE_SECONDS)
+        except TimeoutError:
+            return None
+        finally:
+            if entry in held.waiters:
+                held.waiters.remove(entry)
 
     def _reserve(self, function: FunctionConfig, held: _Function) -> _Slot:
         limit = self.limit(function)
@@ -217,6 +240,12 @@ class Pool:
             self._spawn(self._destroy(slot))
             return
         slot.idle_since = self._clock.monotonic()
+        for entry in list(held.waiters):
+            function, waiter = entry
+            if not waiter.done() and slot.environment.function == function:
+                held.waiters.remove(entry)
+                waiter.set_result(slot)
+                return
         if slot not in held.idle:
             held.idle.append(slot)
 
@@ -238,8 +267,8 @@ class Pool:
         if slot.watcher is not None and slot.watcher is not asyncio.current_task():
             slot.watcher.cancel()
 
-    def _spawn(self, coroutine: object) -> None:
-        task = asyncio.ensure_future(coroutine)  # type: ignore[arg-type]
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coroutine)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 

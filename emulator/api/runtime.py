@@ -27,6 +27,8 @@ _INVOCATION_PATH = re.compile(
 _MAX_HEADER_BYTES = 64 * 1024
 # Room for a 6 MB response plus framing; anything above is refused without being read whole.
 _MAX_BODY_BYTES = wire.RESPONSE_PAYLOAD_LIMIT + 64 * 1024
+# An oversized body up to this size is read and dropped before the 413; beyond it, we hang up.
+_MAX_DISCARD_BYTES = 64 * 1024 * 1024
 
 
 class _Answer:
@@ -80,6 +82,9 @@ class RuntimeEndpoint:
                 connection.start_next_cycle()
         except (ConnectionError, h11.RemoteProtocolError, asyncio.IncompleteReadError):
             pass
+        except asyncio.CancelledError:
+            # Only close() cancels these tasks, and it waits for them: end quietly.
+            pass
         finally:
             self._tasks.discard(task)
             writer.close()
@@ -93,16 +98,13 @@ class RuntimeEndpoint:
         if not isinstance(request, h11.Request):
             return False
         headers = {k.decode().lower(): v.decode("latin-1") for k, v in request.headers}
-        length = int(headers.get("content-length", "0") or 0)
-        if length > _MAX_BODY_BYTES:
-            answer = self._too_large(request.target.decode("latin-1"))
-            await _write(connection, writer, answer, close=True)
-            return False
         body = await _read_body(connection, reader)
         if body is None:
+            # Read the rest (up to a bound) so the client gets its 413 instead of a reset.
+            drained = await _discard_body(connection, reader)
             answer = self._too_large(request.target.decode("latin-1"))
-            await _write(connection, writer, answer, close=True)
-            return False
+            await _write(connection, writer, answer, close=not drained)
+            return drained
         answer = await self._route(request.method.decode(), request.target.decode(), headers, body)
         await _write(connection, writer, answer)
         return connection.our_state is h11.DONE and connection.their_state is h11.DONE
@@ -205,6 +207,16 @@ async def _read_body(connection: h11.Connection, reader: asyncio.StreamReader) -
             return b"".join(chunks)
         else:
             raise ConnectionError("connection closed mid-request")
+
+
+async def _discard_body(connection: h11.Connection, reader: asyncio.StreamReader) -> bool:
+    discarded = 0
+    while discarded <= _MAX_DISCARD_BYTES:
+        event = await _next_event(connection, reader)
+        if not isinstance(event, h11.Data):
+            return isinstance(event, h11.EndOfMessage)
+        discarded += len(event.data)
+    return False
 
 
 async def _write(

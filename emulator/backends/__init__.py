@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 
 from emulator.backends.base import Backend
@@ -30,7 +31,6 @@ def select_backend(settings: Settings) -> Backend:
 def _docker(settings: Settings, *, required: bool) -> Backend:
     if importlib.util.find_spec("emulator.backends.docker") is None:
         raise BackendError("the docker backend is not part of this lambdock build")
-    from emulator.backends import docker as docker_backend
-
+    docker_backend = importlib.import_module("emulator.backends.docker")
     backend: Backend = docker_backend.connect(settings, required=required)
     return backend

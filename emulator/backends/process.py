@@ -14,7 +14,7 @@ import signal
 from pathlib import Path
 
 from emulator import wire
-from emulator.backends.base import EnvironmentSpec, LineSink
+from emulator.backends.base import EnvironmentSpec, LineSink, Running
 from emulator.errors import BackendError, EnvironmentFailed
 from emulator.lambda_env import Placement, lambda_environment
 from emulator.runtime_files import runtime_root
@@ -149,8 +149,9 @@ class ProcessBackend:
         self._running.add(running)
         return running
 
-    async def stop(self, running: ProcessEnvironment) -> None:  # type: ignore[override]
+    async def stop(self, running: Running) -> None:
         """Kill the environment's whole process group and reap it."""
+        assert isinstance(running, ProcessEnvironment)
         self._running.discard(running)
         process = running.process
         # The group, not just the runtime: a handler's children go with it.

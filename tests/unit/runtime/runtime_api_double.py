@@ -43,7 +43,11 @@ class RuntimeApiDouble:
     """Hands out queued events and records what the client posts; use as a context manager."""
 
     def __init__(
-        self, events: list[QueuedEvent], *, stdout_path: Path | None = None, drop_first_next: int = 0
+        self,
+        events: list[QueuedEvent],
+        *,
+        stdout_path: Path | None = None,
+        drop_first_next: int = 0,
     ) -> None:
         self._events = list(events)
         self._stdout_path = stdout_path

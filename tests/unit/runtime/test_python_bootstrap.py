@@ -365,8 +365,7 @@ def test_an_exception_while_importing_is_reported_with_its_own_type_and_user_fra
     assert "importlib" in payload["stackTrace"][0]
     assert not any("lambdock_runtime" in frame for frame in payload["stackTrace"])
     assert payload["stackTrace"][-1] == (
-        f'  File "{task_root}/app.py", line 2, in <module>\n'
-        "    raise RuntimeError('no config')\n"
+        f"  File \"{task_root}/app.py\", line 2, in <module>\n    raise RuntimeError('no config')\n"
     )
 
 
@@ -456,7 +455,9 @@ def test_log_records_use_lambdas_text_format_at_the_default_warning_level(
         runtime = start_runtime(api.address, "app.logs")
         posts = api.wait_for_posts(1)
     assert posts[0].body == b"null"
-    assert re.fullmatch(rf"\[WARNING\]\t{TIMESTAMP}\treq-1\ta warning with args\n", runtime.stdout())
+    assert re.fullmatch(
+        rf"\[WARNING\]\t{TIMESTAMP}\treq-1\ta warning with args\n", runtime.stdout()
+    )
 
 
 def test_aws_lambda_log_level_sets_the_root_level(start_runtime: StartRuntime) -> None:
