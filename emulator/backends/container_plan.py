@@ -9,7 +9,7 @@ environments reach lambdock (`NetworkPlan`), and then turns each `EnvironmentSpe
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +26,8 @@ AWS_RUNTIME_DIR = "/var/runtime"
 AWS_ENTRYPOINT = "/lambda-entrypoint.sh"
 # Where lambdock's bundled runtime client is mounted in an image that has only the language.
 BUNDLED_RUNTIME_DIR = "/opt/lambdock/runtime"
+# Where the named pipe that carries the runtime's output is mounted.
+OUTPUT_PIPE = "/opt/lambdock/output"
 # Lambda runs function code as an unprivileged user (sbx_user1051, uid 993 gid 990); a numeric
 # id works in any image, with or without an /etc/passwd entry for it.
 SANDBOX_USER = "993:990"
@@ -188,8 +190,17 @@ def _bundled_entrypoint(family: str) -> tuple[str, ...]:
     return ("node", f"{BUNDLED_RUNTIME_DIR}/index.mjs")
 
 
-def _process(function: FunctionConfig, facts: ImageFacts) -> dict[str, Any]:
-    """Entrypoint, command, working directory and runtime dir of the runtime process."""
+@dataclass(frozen=True)
+class _Process:
+    """How the runtime process starts; None keeps what the image says."""
+
+    entrypoint: tuple[str, ...] | None
+    command: tuple[str, ...] | None
+    working_dir: str | None
+    runtime_dir: str
+
+
+def _process(function: FunctionConfig, facts: ImageFacts) -> _Process:
     family = function.runtime_family
     if family == "image":
         # PackageType Image: the image's own entrypoint, with ImageConfig's overrides.
@@ -199,19 +210,15 @@ def _process(function: FunctionConfig, facts: ImageFacts) -> dict[str, Any]:
         if entrypoint and command is None:
             # Docker drops the image's CMD when the entrypoint is replaced; Lambda keeps it.
             command = facts.command or None
-        return {
-            "entrypoint": entrypoint,
-            "command": command,
-            "working_dir": config.get("WorkingDirectory") or None,
-            "runtime_dir": AWS_RUNTIME_DIR,
-        }
+        working_dir = config.get("WorkingDirectory") or None
+        return _Process(entrypoint, command, working_dir, AWS_RUNTIME_DIR)
     if family == "provided":
         # Custom runtimes: Lambda runs the function's own bootstrap from the task root.
-        return _zip_process((f"{TASK_ROOT}/bootstrap",), None, AWS_RUNTIME_DIR)
+        return _Process((f"{TASK_ROOT}/bootstrap",), None, TASK_ROOT, AWS_RUNTIME_DIR)
     if facts.lambda_base:
         # AWS base image: its /lambda-entrypoint.sh takes the handler as its only argument.
-        return _zip_process(None, (function.handler or "",), AWS_RUNTIME_DIR)
-    return _zip_process(_bundled_entrypoint(family), (), BUNDLED_RUNTIME_DIR)
+        return _Process(None, (function.handler or "",), TASK_ROOT, AWS_RUNTIME_DIR)
+    return _Process(_bundled_entrypoint(family), (), TASK_ROOT, BUNDLED_RUNTIME_DIR)
 
 
 def _words(value: object) -> tuple[str, ...] | None:
@@ -223,20 +230,31 @@ def _words(value: object) -> tuple[str, ...] | None:
     return None
 
 
-def _zip_process(
-    entrypoint: tuple[str, ...] | None, command: tuple[str, ...] | None, runtime_dir: str
-) -> dict[str, Any]:
-    return {
-        "entrypoint": entrypoint,
-        "command": command,
-        "working_dir": TASK_ROOT,
-        "runtime_dir": runtime_dir,
-    }
+def _argv(process: _Process, facts: ImageFacts) -> tuple[str, ...]:
+    """The full command line Docker would run, resolving what the image supplies."""
+    if process.entrypoint:
+        return process.entrypoint + (process.command or ())
+    return facts.entrypoint + (process.command or facts.command)
+
+
+def _redirected(process: _Process, facts: ImageFacts) -> _Process:
+    """The same process, started by /bin/sh with stdout and stderr sent into the output pipe;
+    `exec` leaves the runtime as the container's first process."""
+    script = f'exec "$@" >{OUTPUT_PIPE} 2>&1'
+    entrypoint = ("/bin/sh", "-c", script, "lambdock-runtime", *_argv(process, facts))
+    return _Process(entrypoint, (), process.working_dir, process.runtime_dir)
 
 
 def uses_bundled_client(function: FunctionConfig, facts: ImageFacts) -> bool:
     """Whether lambdock's own runtime client is mounted and started in the container."""
     return function.runtime_family in ("python", "nodejs") and not facts.lambda_base
+
+
+def can_redirect_output(function: FunctionConfig, facts: ImageFacts) -> bool:
+    """Whether the image surely has /bin/sh to redirect the runtime's output with: a runtime
+    image for a Zip function (a language image or an AWS base image, whose entry point is a
+    shell script), or an image function built on an AWS base image."""
+    return function.runtime_family != "image" or facts.lambda_base
 
 
 def plan_container(
@@ -246,25 +264,17 @@ def plan_container(
     owner: Owner,
     *,
     runtime_source: Path | None,
+    output_pipe: Path | None = None,
 ) -> ContainerPlan:
-    """The container of one environment; `runtime_source` is the host folder of the bundled
-    runtime client, mounted when the image has no client of its own."""
+    """The container of one environment. `runtime_source` is the host folder of the bundled
+    runtime client, mounted when the image has no client of its own; `output_pipe`, a named
+    pipe on the host that receives the runtime's stdout and stderr (else Docker's stream)."""
     function = spec.function
     process = _process(function, facts)
-    placement = Placement(
-        runtime_api=f"{network.runtime_host}:{spec.runtime_api_port}",
-        task_root=TASK_ROOT,
-        runtime_dir=process["runtime_dir"],
-        log_stream_name=spec.log_stream_name,
-        region=spec.region,
-    )
-    endpoints = container_endpoints(spec.endpoints, network)
-    environment = lambda_environment(
-        function, placement, credentials=spec.credentials, extra=endpoints
-    )
+    environment = _environment(spec, network, process)
     if function.runtime_family == "image":
         # The handler of an image function is the first word of its command (the image's CMD).
-        command = process["command"] or facts.command
+        command = process.command or facts.command
         environment[wire.ENV_HANDLER] = command[0] if command else ""
     binds: dict[str, dict[str, str]] = {}
     if function.code_uri is not None and function.runtime_family != "image":
@@ -275,13 +285,16 @@ def plan_container(
             environment["PYTHONPATH"] = BUNDLED_RUNTIME_DIR
             # stdout is a pipe, as in Lambda; unbuffered so lines leave when printed.
             environment["PYTHONUNBUFFERED"] = "1"
+    if output_pipe is not None:
+        binds[str(output_pipe)] = {"bind": OUTPUT_PIPE, "mode": "rw"}
+        process = _redirected(process, facts)
     return ContainerPlan(
         image=facts.name,
         name=container_name(function, spec.environment_id),
-        entrypoint=process["entrypoint"],
-        command=process["command"],
+        entrypoint=process.entrypoint,
+        command=process.command,
         environment=environment,
-        working_dir=process["working_dir"],
+        working_dir=process.working_dir,
         user=SANDBOX_USER,
         labels=labels_for(spec, owner),
         binds=binds,
@@ -294,6 +307,20 @@ def plan_container(
     )
 
 
+def _environment(spec: EnvironmentSpec, network: NetworkPlan, process: _Process) -> dict[str, str]:
+    placement = Placement(
+        runtime_api=f"{network.runtime_host}:{spec.runtime_api_port}",
+        task_root=TASK_ROOT,
+        runtime_dir=process.runtime_dir,
+        log_stream_name=spec.log_stream_name,
+        region=spec.region,
+    )
+    endpoints = container_endpoints(spec.endpoints, network)
+    return lambda_environment(
+        spec.function, placement, credentials=spec.credentials, extra=endpoints
+    )
+
+
 def labels_for(spec: EnvironmentSpec, owner: Owner) -> dict[str, str]:
     """The labels that tie a container to its lambdock instance, function and environment."""
     return {
@@ -302,30 +329,6 @@ def labels_for(spec: EnvironmentSpec, owner: Owner) -> dict[str, str]:
         LABEL_FUNCTION: spec.function.function_name,
         LABEL_ENVIRONMENT: spec.environment_id,
     }
-
-
-def parse_owner(label: str) -> tuple[str, int, int] | None:
-    """(hostname, pid, start time) from an owner label, or None when it is not one."""
-    hostname, _, rest = label.partition("/")
-    pid, _, started = rest.partition("/")
-    if not (hostname and pid.isdigit() and started.isdigit()):
-        return None
-    return hostname, int(pid), int(started)
-
-
-def exit_code(state: Mapping[str, Any]) -> int | None:
-    """A container's end as the pool reads a process's: negative for a signal.
-
-    Out of memory is a SIGKILL from the kernel, which Lambda reports as `signal: killed`; an
-    exit code above 128 is the shell convention for 128 + the signal that ended PID 1."""
-    if state.get("OOMKilled"):
-        return -9
-    code = state.get("ExitCode")
-    if not isinstance(code, int):
-        return None
-    if 128 < code <= 128 + 64:
-        return -(code - 128)
-    return code
 
 
 def facts_from(name: str, attrs: Mapping[str, Any]) -> ImageFacts:
@@ -356,30 +359,4 @@ def network_plan(
         network=docker_network or "bridge",
         runtime_host=HOST_ALIAS,
         bind_host=bind_host,
-    )
-
-
-def is_stale(labels: Mapping[str, str], me: Owner, start_of: Callable[[int], int | None]) -> bool:
-    """Whether a labelled container belongs to a lambdock that is gone: one on this host whose
-    process no longer runs (or whose pid now belongs to a later process)."""
-    if labels.get(LABEL_INSTANCE) in (None, me.instance_id):
-        return False
-    owner = parse_owner(labels.get(LABEL_OWNER, ""))
-    if owner is None:
-        return False
-    hostname, pid, started = owner
-    if hostname != me.hostname:
-        return False
-    return start_of(pid) != started
-
-
-def cgroup_memory_files(container_id: str, root: Path) -> tuple[Path, ...]:
-    """Where the kernel reports a container's peak memory, for each cgroup layout Docker uses
-    (v1 or v2, cgroupfs or systemd driver), most precise first."""
-    v1 = root / "memory"
-    return (
-        root / "system.slice" / f"docker-{container_id}.scope" / "memory.peak",
-        root / "docker" / container_id / "memory.peak",
-        v1 / "docker" / container_id / "memory.max_usage_in_bytes",
-        v1 / "system.slice" / f"docker-{container_id}.scope" / "memory.max_usage_in_bytes",
     )

@@ -2,10 +2,12 @@
 
 The only module that imports `docker`. Docker's exceptions become lambdock's in `_translated`;
 the SDK's blocking calls run in threads (short ones through `asyncio.to_thread`, and one
-dedicated thread per container that follows its output and then reads how it ended). What an
-image is, and how containers reach lambdock, is learnt once; the request path only creates and
-starts a container. Every container carries lambdock's instance label and is removed on stop,
-on close, and, if lambdock died without closing, at the next start.
+dedicated thread per container that waits for its end). What an image is, and how containers
+reach lambdock, is learnt once; the request path only creates and starts a container. The
+runtime's output comes through a named pipe on the host where the engine runs here, else
+through Docker's attach stream (see `output.py`). Every container carries lambdock's instance
+label and is removed on stop, on close, and, if lambdock died without closing, at the next
+start.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import socket
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -36,16 +40,20 @@ from emulator.backends.container_plan import (
     ImageFacts,
     NetworkPlan,
     Owner,
-    cgroup_memory_files,
-    exit_code,
+    can_redirect_output,
     facts_from,
     image_for,
-    is_stale,
     network_plan,
     plan_container,
     uses_bundled_client,
 )
-from emulator.backends.output import LineBuffer
+from emulator.backends.container_state import (
+    cgroup_memory_files,
+    exit_code,
+    is_stale,
+    process_start,
+)
+from emulator.backends.output import Output, PipeOutput, StreamOutput
 from emulator.errors import BackendError, EnvironmentFailed
 from emulator.runtime_files import runtime_root
 from emulator.settings import Settings
@@ -54,20 +62,13 @@ from emulator.template.models import FunctionConfig
 # Lambda's state reason for a function whose image it cannot use (API reference:
 # StateReasonCode InvalidImage); here the image is neither local nor pullable.
 IMAGE_UNAVAILABLE = "InvalidImage"
-# The runtime flushes its output before it posts its answer; those bytes still travel through
-# dockerd to the attach stream. Drain waits until the stream has been quiet this long (seconds),
-# counted from the drain's start, and never longer than the limit.
-DRAIN_QUIET = 0.003
-DRAIN_LIMIT = 0.05
 _API_TIMEOUT = 60
 _CONNECT_TIMEOUT = 5
-_ATTACH_TIMEOUT = 10
-_EXIT_WAIT = 10
 _PULL_TIMEOUT = 900
 # A failed pull is not retried on every invocation: for this long the image is reported
 # missing at once.
 _PULL_RETRY_AFTER = 60.0
-# Each live container holds one connection (its attach stream), plus the short calls.
+# Each container held by a stream or a wait holds a connection, plus the short calls.
 _POOL_SIZE = 64
 _MIB = 1024 * 1024
 
@@ -103,14 +104,8 @@ def _announce(message: str) -> None:
     print(f"lambdock: {message}", file=sys.stderr, flush=True)
 
 
-def _process_start(pid: int) -> int | None:
-    """A process's start time in clock ticks since boot (/proc/<pid>/stat field 22)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat.rpartition(")")[2].split()
-    return int(fields[19]) if len(fields) > 19 else None
+def _pipes_dir(instance_id: str) -> Path:
+    return Path(tempfile.gettempdir()) / f"lambdock-{instance_id}"
 
 
 def connect(settings: Settings, *, required: bool) -> DockerBackend:
@@ -129,23 +124,24 @@ def connect(settings: Settings, *, required: bool) -> DockerBackend:
         hint = " Start dockerd (or Docker Desktop), or use --backend process." if required else ""
         raise BackendError(f"the docker backend needs a Docker engine: {exc}.{hint}") from None
     client.timeout = _API_TIMEOUT
-    linux_engine = sys.platform.startswith("linux") and "Desktop" not in str(
-        info.get("OperatingSystem", "")
-    )
+    local = sys.platform.startswith("linux") and "Desktop" not in str(info.get("OperatingSystem"))
     network = network_plan(
-        linux_engine=linux_engine, docker_network=settings.docker_network, bridge_gateway=gateway
+        linux_engine=local, docker_network=settings.docker_network, bridge_gateway=gateway
     )
-    if network.mode == "bridge" and linux_engine and settings.host in ("127.0.0.1", "localhost"):
+    if network.mode == "bridge" and local and settings.host in ("127.0.0.1", "localhost"):
         _announce(
             f"warning: containers on the {network.network} network reach this host as "
             f"host.docker.internal, but lambdock serves on {settings.host}; "
             "serve on 0.0.0.0 (--host) for handlers to call lambdock's APIs"
         )
-    owner = Owner(
-        uuid.uuid4().hex, socket.gethostname(), os.getpid(), _process_start(os.getpid()) or 0
-    )
+    pid = os.getpid()
+    owner = Owner(uuid.uuid4().hex, socket.gethostname(), pid, process_start(pid) or 0)
     backend = DockerBackend(
-        client, network=network, owner=owner, runtime_images=settings.runtime_images
+        client,
+        network=network,
+        owner=owner,
+        runtime_images=settings.runtime_images,
+        pipes_dir=_pipes_dir(owner.instance_id) if local else None,
     )
     backend.remove_stale()
     return backend
@@ -181,91 +177,68 @@ def _unavailable(image: str, function: FunctionConfig, reason: str) -> Environme
             f"pull it (docker pull {image}), or map runtime {function.runtime} to a local image "
             f"that has the language installed: --runtime-image {function.runtime}=IMAGE"
         )
-    message = (
-        f"image {image} is not present in the Docker engine and cannot be pulled ({reason}); {how}"
+    return EnvironmentFailed(
+        IMAGE_UNAVAILABLE,
+        f"image {image} is not present in the Docker engine and cannot be pulled ({reason}); {how}",
     )
-    return EnvironmentFailed(IMAGE_UNAVAILABLE, message)
+
+
+def _translated_chunks(stream: Iterator[bytes]) -> Iterator[bytes]:
+    with _translated("following a container's output"):
+        yield from stream
 
 
 class DockerEnvironment:
-    """One container: its output follower, how it ended, and its memory peak."""
+    """One container: its output, how it ended, and its memory peak."""
 
     def __init__(
-        self, client: docker.APIClient, container_id: str, on_line: LineSink, cgroup_root: Path
+        self, client: docker.APIClient, container_id: str, output: Output, cgroup_root: Path
     ) -> None:
         self.container_id = container_id
+        self.output = output
         self._client = client
-        self._on_line = on_line
         self._cgroup_root = cgroup_root
         self._loop = asyncio.get_running_loop()
-        self._attached: asyncio.Future[None] = self._loop.create_future()
         self._exit: asyncio.Future[int | None] = self._loop.create_future()
-        self._last_arrival = self._loop.time()
         self._memory_file: Path | None = None
         self._memory_resolved = False
         self._peak_mb = 0
 
-    async def attach(self) -> None:
-        """Follow the container's stdout/stderr from now on (before it starts: nothing lost)."""
-        name = f"lambdock-output-{self.container_id[:12]}"
-        threading.Thread(target=self._follow, name=name, daemon=True).start()
-        await asyncio.wait_for(asyncio.shield(self._attached), _ATTACH_TIMEOUT)
+    def watch(self) -> None:
+        """Follow the started container until it ends, in a thread of its own."""
+        name = f"lambdock-wait-{self.container_id[:12]}"
+        threading.Thread(target=self._wait_for_end, name=name, daemon=True).start()
 
-    def _follow(self) -> None:
-        """The container's thread: forward its output line by line, then read how it ended."""
+    def _wait_for_end(self) -> None:
         code: int | None = None
         try:
-            with _translated("attaching to the container's output"):
-                stream = self._client.attach(self.container_id, stream=True, logs=False)
-            self._post(_settle, self._attached, None)
-            lines = LineBuffer()
-            with contextlib.suppress(BackendError), _translated("reading the container's output"):
-                for chunk in stream:
-                    self._post(self._deliver, lines.feed(chunk))
-            self._post(self._deliver, lines.flush())
-            code = self._ending()
-        except BackendError as exc:
-            self._post(_settle, self._attached, exc)
-        finally:
-            # Whatever happened, whoever waits for the container's end is answered.
-            self._post(_settle, self._exit, code)
-
-    def _ending(self) -> int | None:
-        try:
-            with _translated("reading the container's exit state"):
-                self._client.wait(self.container_id, timeout=_EXIT_WAIT)
-                state = self._client.inspect_container(self.container_id)["State"]
+            with _translated("waiting for a container"):
+                self._client.wait(self.container_id, timeout=None)
+                code = exit_code(self._client.inspect_container(self.container_id)["State"])
         except BackendError:
-            return None
-        return exit_code(state)
+            pass
+        finally:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is waiting
+                asyncio.run_coroutine_threadsafe(self._ended(code), self._loop)
 
-    def _post(self, callback: Callable[..., None], *args: Any) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is listening
-            self._loop.call_soon_threadsafe(callback, *args)
-
-    def _deliver(self, lines: list[str]) -> None:
-        self._last_arrival = self._loop.time()
-        for line in lines:
-            self._on_line(line)
+    async def _ended(self, code: int | None) -> None:
+        await self.output.finish()
+        if not self._exit.done():
+            self._exit.set_result(code)
 
     async def wait(self) -> int | None:
         """Wait until the container ends; its exit code (-9 when killed, as out of memory)."""
         return await asyncio.shield(self._exit)
 
     async def drain_output(self) -> None:
-        """Wait, briefly and boundedly, for output still on its way through dockerd."""
-        started = self._loop.time()
-        deadline = started + DRAIN_LIMIT
-        while not self._exit.done():
-            now = self._loop.time()
-            quiet_until = max(self._last_arrival, started) + DRAIN_QUIET
-            if now >= quiet_until or now >= deadline:
-                return
-            await asyncio.sleep(min(quiet_until, deadline) - now)
+        """Return once what the runtime wrote before now has reached `on_line`."""
+        await self.output.drain()
 
-    def ended(self) -> None:
-        """The container was removed: whoever waits for its end stops waiting."""
-        _settle(self._exit, None)
+    def removed(self) -> None:
+        """The container is gone: release its output and answer whoever waits for its end."""
+        self.output.close()
+        if not self._exit.done():
+            self._exit.set_result(None)
 
     def max_memory_mb(self) -> int:
         """The container's peak memory (its cgroup's high-water mark), in MB."""
@@ -280,15 +253,6 @@ class DockerEnvironment:
         return self._peak_mb
 
 
-def _settle(future: asyncio.Future[Any], outcome: Any) -> None:
-    if future.done():
-        return
-    if isinstance(outcome, BaseException):
-        future.set_exception(outcome)
-    else:
-        future.set_result(outcome)
-
-
 class DockerBackend:
     """Starts execution environments as labelled, limited containers."""
 
@@ -301,6 +265,7 @@ class DockerBackend:
         network: NetworkPlan,
         owner: Owner,
         runtime_images: Mapping[str, str],
+        pipes_dir: Path | None = None,
         announce: Announce = _announce,
         cgroup_root: Path = Path("/sys/fs/cgroup"),
     ) -> None:
@@ -309,6 +274,8 @@ class DockerBackend:
         self.owner = owner
         self.runtime_api_bind_host = network.bind_host
         self._runtime_images = dict(runtime_images)
+        # Where output pipes are made; None where the engine cannot see this host's files.
+        self._pipes_dir = pipes_dir
         self._announce = announce
         self._cgroup_root = cgroup_root
         self._facts: dict[str, ImageFacts] = {}
@@ -322,15 +289,14 @@ class DockerBackend:
             return await asyncio.to_thread(call, *args, **kwargs)
 
     def remove_stale(self) -> int:
-        """Remove containers left by a lambdock on this host that is no longer running."""
+        """Remove containers (and output pipes) of a lambdock on this host that is gone."""
         with _translated("listing lambdock's containers"):
             found = self.client.containers(all=True, filters={"label": LABEL_INSTANCE})
-        stale = [
-            c["Id"] for c in found if is_stale(c.get("Labels") or {}, self.owner, _process_start)
-        ]
-        for container_id in stale:
+        stale = [c for c in found if is_stale(c.get("Labels") or {}, self.owner, process_start)]
+        for container in stale:
             with contextlib.suppress(BackendError), _translated("removing a stale container"):
-                self.client.remove_container(container_id, force=True, v=True)
+                self.client.remove_container(container["Id"], force=True, v=True)
+            shutil.rmtree(_pipes_dir(container["Labels"][LABEL_INSTANCE]), ignore_errors=True)
         if stale:
             self._announce(f"removed {len(stale)} container(s) left by a lambdock that is gone")
         return len(stale)
@@ -338,36 +304,61 @@ class DockerBackend:
     async def start(self, spec: EnvironmentSpec, on_line: LineSink) -> DockerEnvironment:
         """Create and start the environment's container, following its output."""
         function = spec.function
-        image = image_for(function, self._runtime_images)
-        if image is None:
-            raise BackendError(
-                f"{function.logical_id}: no image for runtime {function.runtime!r}; "
-                f"map one with --runtime-image {function.runtime}=IMAGE"
-            )
-        if function.runtime_family == "provided":
-            _check_bootstrap(function)
-        facts = await self._image_facts(image, function)
-        source = None
-        if uses_bundled_client(function, facts):
-            try:
-                source = runtime_root() / function.runtime_family
-            except FileNotFoundError as exc:
-                raise BackendError(str(exc)) from None
-        plan = plan_container(spec, facts, self.network, self.owner, runtime_source=source)
+        facts = await self._image_facts(function)
+        pipe = self._pipe_path(spec, facts)
+        plan = plan_container(
+            spec,
+            facts,
+            self.network,
+            self.owner,
+            runtime_source=self._runtime_source(function, facts),
+            output_pipe=pipe,
+        )
+        output: Output | None = PipeOutput(pipe, on_line) if pipe is not None else None
         try:
             container_id = await self._call("creating a container", self._create, plan)
-        except _ImageMissing as exc:
-            self._facts.pop(image, None)
-            raise _unavailable(image, function, str(exc)) from None
-        environment = DockerEnvironment(self.client, container_id, on_line, self._cgroup_root)
+        except BaseException as exc:
+            if output is not None:
+                output.close()
+            if isinstance(exc, _ImageMissing):
+                self._facts.pop(facts.name, None)
+                raise _unavailable(facts.name, function, str(exc)) from None
+            raise
+        if output is None:
+            output = self._attach_stream(container_id, on_line)
+        environment = DockerEnvironment(self.client, container_id, output, self._cgroup_root)
         self._running[container_id] = environment
         try:
-            await environment.attach()
+            if isinstance(output, StreamOutput):
+                await output.open()
             await self._call("starting a container", self.client.start, container_id)
+            environment.watch()
         except BaseException:
             await self.stop(environment)
             raise
         return environment
+
+    def _pipe_path(self, spec: EnvironmentSpec, facts: ImageFacts) -> Path | None:
+        if self._pipes_dir is None or not can_redirect_output(spec.function, facts):
+            return None
+        self._pipes_dir.mkdir(mode=0o700, exist_ok=True)
+        return self._pipes_dir / spec.environment_id
+
+    def _runtime_source(self, function: FunctionConfig, facts: ImageFacts) -> Path | None:
+        if not uses_bundled_client(function, facts):
+            return None
+        try:
+            return runtime_root() / function.runtime_family
+        except FileNotFoundError as exc:
+            raise BackendError(str(exc)) from None
+
+    def _attach_stream(self, container_id: str, on_line: LineSink) -> StreamOutput:
+        def open_stream() -> Iterator[bytes]:
+            with _translated("attaching to a container's output"):
+                stream = self.client.attach(container_id, stream=True, logs=False)
+            return _translated_chunks(stream)
+
+        return StreamOutput(open_stream, on_line, f"lambdock-output-{container_id[:12]}")
 
     def _create(self, plan: ContainerPlan) -> str:
         host_config = self.client.create_host_config(
@@ -399,8 +390,16 @@ class DockerBackend:
         )
         return str(created["Id"])
 
-    async def _image_facts(self, image: str, function: FunctionConfig) -> ImageFacts:
-        """What the image is, asked of the engine once (pulled first if it is not local)."""
+    async def _image_facts(self, function: FunctionConfig) -> ImageFacts:
+        """What the function's image is, asked of the engine once (pulled if not local)."""
+        image = image_for(function, self._runtime_images)
+        if image is None:
+            raise BackendError(
+                f"{function.logical_id}: no image for runtime {function.runtime!r}; "
+                f"map one with --runtime-image {function.runtime}=IMAGE"
+            )
+        if function.runtime_family == "provided":
+            _check_bootstrap(function)
         facts = self._facts.get(image)
         if facts is not None:
             return facts
@@ -445,17 +444,19 @@ class DockerBackend:
         assert isinstance(running, DockerEnvironment)
         self._running.pop(running.container_id, None)
         try:
+            await self._remove(running.container_id)
+        finally:
+            running.removed()
+
+    async def _remove(self, container_id: str) -> None:
+        with contextlib.suppress(_Gone):
             await self._call(
                 "removing a container",
                 self.client.remove_container,
-                running.container_id,
+                container_id,
                 force=True,
                 v=True,
             )
-        except _Gone:
-            pass
-        finally:
-            running.ended()
 
     async def close(self) -> None:
         """Remove every container this instance started, then let go of the engine."""
@@ -471,11 +472,7 @@ class DockerBackend:
             )
             for container in left:
                 with contextlib.suppress(BackendError):
-                    await self._call(
-                        "removing a container",
-                        self.client.remove_container,
-                        container["Id"],
-                        force=True,
-                        v=True,
-                    )
+                    await self._remove(container["Id"])
+        if self._pipes_dir is not None:
+            shutil.rmtree(self._pipes_dir, ignore_errors=True)
         self.client.close()

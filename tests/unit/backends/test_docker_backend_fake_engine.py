@@ -70,7 +70,8 @@ class FakeEngine:
         self.calls.append(("start", container_id))
         self.started[container_id].set()
 
-    def wait(self, container_id: str, timeout: int) -> dict[str, int]:
+    def wait(self, container_id: str, timeout: int | None) -> dict[str, int]:
+        self.ended[container_id].wait(5)
         return {"StatusCode": 137}
 
     def inspect_container(self, container_id: str) -> dict[str, Any]:

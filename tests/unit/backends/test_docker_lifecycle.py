@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from emulator.backends.container_plan import (
-    ImageFacts,
-    Owner,
+from emulator.backends.container_plan import ImageFacts, Owner, facts_from
+from emulator.backends.container_state import (
     cgroup_memory_files,
     exit_code,
-    facts_from,
     is_stale,
     parse_owner,
+    process_start,
 )
 from emulator.backends.output import LineBuffer
 
@@ -112,3 +111,12 @@ def test_a_line_exactly_at_the_limit_waits_for_its_newline() -> None:
     buffer = LineBuffer(max_line=4)
     assert buffer.feed(b"abcd") == []
     assert buffer.feed(b"\n") == ["abcd"]
+
+
+def test_a_process_start_time_is_field_22_of_its_stat_file(tmp_path: Path) -> None:
+    (tmp_path / "42").mkdir()
+    # The command name may hold spaces and parentheses; fields are counted after the last ')'.
+    fields = " ".join(str(n) for n in range(3, 23))
+    (tmp_path / "42" / "stat").write_text(f"42 (odd) name) {fields} 23 24\n")
+    assert process_start(42, tmp_path) == 22
+    assert process_start(43, tmp_path) is None

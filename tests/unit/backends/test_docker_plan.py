@@ -15,6 +15,7 @@ from emulator.backends.container_plan import (
     ImageFacts,
     NetworkPlan,
     Owner,
+    can_redirect_output,
     container_endpoints,
     cpu_shares,
     default_image,
@@ -301,3 +302,56 @@ def test_a_runtime_image_mapping_wins_by_runtime_then_by_family() -> None:
 def test_an_image_function_runs_its_image_uri() -> None:
     config = function(package_type="Image", runtime=None, image_uri="my-fn:1")
     assert image_for(config, {"python": "py:local"}) == "my-fn:1"
+
+
+def test_with_an_output_pipe_the_runtime_is_started_by_sh_writing_into_it() -> None:
+    plan = plan_container(
+        spec(function()),
+        PLAIN_PYTHON,
+        HOST,
+        OWNER,
+        runtime_source=Path("/repo/runtime/python"),
+        output_pipe=Path("/tmp/lambdock-inst-1/env"),
+    )
+    assert plan.entrypoint == (
+        "/bin/sh",
+        "-c",
+        'exec "$@" >/opt/lambdock/output 2>&1',
+        "lambdock-runtime",
+        "python3",
+        "-m",
+        "lambdock_runtime",
+    )
+    assert plan.command == ()
+    assert plan.binds["/tmp/lambdock-inst-1/env"] == {"bind": "/opt/lambdock/output", "mode": "rw"}
+
+
+def test_an_aws_base_image_behind_the_pipe_still_runs_its_entrypoint_with_the_handler() -> None:
+    plan = plan_container(
+        spec(function()), AWS_PYTHON, HOST, OWNER, runtime_source=None, output_pipe=Path("/p")
+    )
+    assert plan.entrypoint == (
+        "/bin/sh",
+        "-c",
+        'exec "$@" >/opt/lambdock/output 2>&1',
+        "lambdock-runtime",
+        "/lambda-entrypoint.sh",
+        "app.handler",
+    )
+
+
+def test_an_image_function_behind_the_pipe_keeps_the_images_command() -> None:
+    config = function(package_type="Image", runtime=None, handler=None, code_uri=None)
+    facts = ImageFacts("my-fn:1", entrypoint=("/lambda-entrypoint.sh",), command=("app.h",))
+    plan = plan_container(
+        spec(config), facts, HOST, OWNER, runtime_source=None, output_pipe=Path("/p")
+    )
+    assert plan.entrypoint is not None
+    assert plan.entrypoint[4:] == ("/lambda-entrypoint.sh", "app.h")
+
+
+def test_only_images_sure_to_have_a_shell_get_the_pipe() -> None:
+    image_function = function(package_type="Image", runtime=None, code_uri=None)
+    assert can_redirect_output(function(), PLAIN_PYTHON) is True
+    assert can_redirect_output(image_function, AWS_PYTHON) is True
+    assert can_redirect_output(image_function, ImageFacts("distroless:1")) is False
