@@ -20,7 +20,6 @@ import socket
 import sys
 import tempfile
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -41,7 +40,6 @@ from emulator.backends.container_plan import (
     NetworkPlan,
     Owner,
     can_redirect_output,
-    facts_from,
     image_for,
     network_plan,
     plan_container,
@@ -53,21 +51,15 @@ from emulator.backends.container_state import (
     is_stale,
     process_start,
 )
+from emulator.backends.images import ImageCatalog, ImageMissing, unavailable
 from emulator.backends.output import Output, PipeOutput, StreamOutput
 from emulator.errors import BackendError, EnvironmentFailed
 from emulator.runtime_files import runtime_root
 from emulator.settings import Settings
 from emulator.template.models import FunctionConfig
 
-# Lambda's state reason for a function whose image it cannot use (API reference:
-# StateReasonCode InvalidImage); here the image is neither local nor pullable.
-IMAGE_UNAVAILABLE = "InvalidImage"
 _API_TIMEOUT = 60
 _CONNECT_TIMEOUT = 5
-_PULL_TIMEOUT = 900
-# A failed pull is not retried on every invocation: for this long the image is reported
-# missing at once.
-_PULL_RETRY_AFTER = 60.0
 # Each container held by a stream or a wait holds a connection, plus the short calls.
 _POOL_SIZE = 64
 _MIB = 1024 * 1024
@@ -79,17 +71,13 @@ class _Gone(BackendError):
     """The container is already gone (or on its way out)."""
 
 
-class _ImageMissing(BackendError):
-    """The engine has no image of that name."""
-
-
 @contextlib.contextmanager
 def _translated(what: str) -> Iterator[None]:
     """The one place where Docker's exceptions become lambdock's."""
     try:
         yield
     except docker.errors.ImageNotFound as exc:
-        raise _ImageMissing(f"{what}: {exc.explanation or exc}") from None
+        raise ImageMissing(f"{what}: {exc.explanation or exc}") from None
     except docker.errors.NotFound as exc:
         raise _Gone(f"{what}: {exc.explanation or exc}") from None
     except docker.errors.APIError as exc:
@@ -109,24 +97,15 @@ def _pipes_dir(instance_id: str) -> Path:
 
 
 def connect(settings: Settings, *, required: bool) -> DockerBackend:
-    """A Docker backend on the engine that DOCKER_HOST (or the local socket) names.
-
-    Raises BackendError when no engine answers; `required` only changes how that is worded
-    (with `--backend auto` the caller falls back to processes)."""
-    options = docker.utils.kwargs_from_env()
-    where = options.get("base_url") or "unix:///var/run/docker.sock"
-    try:
-        with _translated(f"connecting to the Docker engine at {where}"):
-            client = docker.APIClient(timeout=_CONNECT_TIMEOUT, max_pool_size=_POOL_SIZE, **options)
-            info = client.info()
-            gateway = _bridge_gateway(client)
-    except BackendError as exc:
-        hint = " Start dockerd (or Docker Desktop), or use --backend process." if required else ""
-        raise BackendError(f"the docker backend needs a Docker engine: {exc}.{hint}") from None
-    client.timeout = _API_TIMEOUT
+    """A Docker backend on the engine that DOCKER_HOST (or the local socket) names; removes
+    what a dead lambdock left. Raises BackendError when no engine answers (with `--backend
+    auto` the caller then falls back to processes, so the hint is only given when required)."""
+    client, info = _open_client(required=required)
     local = sys.platform.startswith("linux") and "Desktop" not in str(info.get("OperatingSystem"))
     network = network_plan(
-        linux_engine=local, docker_network=settings.docker_network, bridge_gateway=gateway
+        linux_engine=local,
+        docker_network=settings.docker_network,
+        bridge_gateway=_bridge_gateway(client),
     )
     if network.mode == "bridge" and local and settings.host in ("127.0.0.1", "localhost"):
         _announce(
@@ -141,10 +120,30 @@ def connect(settings: Settings, *, required: bool) -> DockerBackend:
         network=network,
         owner=owner,
         runtime_images=settings.runtime_images,
+        # A named pipe works only where the engine shares this host's filesystem.
         pipes_dir=_pipes_dir(owner.instance_id) if local else None,
     )
     backend.remove_stale()
     return backend
+
+
+def _open_client(*, required: bool) -> tuple[docker.APIClient, Mapping[str, Any]]:
+    options = docker.utils.kwargs_from_env()
+    where = options.get("base_url") or "unix:///var/run/docker.sock"
+    hint = " Start dockerd (or Docker Desktop), or use --backend process." if required else ""
+    if where.startswith("unix://") and not Path(where.removeprefix("unix://")).exists():
+        raise BackendError(f"the docker backend needs a Docker engine: no socket at {where}.{hint}")
+    client = None
+    try:
+        with _translated(f"connecting to the Docker engine at {where}"):
+            client = docker.APIClient(timeout=_CONNECT_TIMEOUT, max_pool_size=_POOL_SIZE, **options)
+            info: Mapping[str, Any] = client.info()
+    except BackendError as exc:
+        if client is not None:
+            client.close()
+        raise BackendError(f"the docker backend needs a Docker engine: {exc}.{hint}") from None
+    client.timeout = _API_TIMEOUT
+    return client, info
 
 
 def _bridge_gateway(client: docker.APIClient) -> str | None:
@@ -167,20 +166,6 @@ def _check_bootstrap(function: FunctionConfig) -> None:
             wire.RUNTIME_INVALID_ENTRYPOINT,
             "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]",
         )
-
-
-def _unavailable(image: str, function: FunctionConfig, reason: str) -> EnvironmentFailed:
-    if function.runtime_family == "image":
-        how = f"build or pull it (docker build -t {image} . / docker pull {image})"
-    else:
-        how = (
-            f"pull it (docker pull {image}), or map runtime {function.runtime} to a local image "
-            f"that has the language installed: --runtime-image {function.runtime}=IMAGE"
-        )
-    return EnvironmentFailed(
-        IMAGE_UNAVAILABLE,
-        f"image {image} is not present in the Docker engine and cannot be pulled ({reason}); {how}",
-    )
 
 
 def _translated_chunks(stream: Iterator[bytes]) -> Iterator[bytes]:
@@ -278,9 +263,7 @@ class DockerBackend:
         self._pipes_dir = pipes_dir
         self._announce = announce
         self._cgroup_root = cgroup_root
-        self._facts: dict[str, ImageFacts] = {}
-        self._image_locks: dict[str, asyncio.Lock] = {}
-        self._pull_failed: dict[str, tuple[float, str]] = {}
+        self._images = ImageCatalog(self._inspect_image, self._pull, announce)
         self._running: dict[str, DockerEnvironment] = {}
 
     async def _call(self, what: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -320,9 +303,9 @@ class DockerBackend:
         except BaseException as exc:
             if output is not None:
                 output.close()
-            if isinstance(exc, _ImageMissing):
-                self._facts.pop(facts.name, None)
-                raise _unavailable(facts.name, function, str(exc)) from None
+            if isinstance(exc, ImageMissing):
+                self._images.forget(facts.name)
+                raise unavailable(facts.name, function, str(exc)) from None
             raise
         if output is None:
             output = self._attach_stream(container_id, on_line)
@@ -391,7 +374,6 @@ class DockerBackend:
         return str(created["Id"])
 
     async def _image_facts(self, function: FunctionConfig) -> ImageFacts:
-        """What the function's image is, asked of the engine once (pulled if not local)."""
         image = image_for(function, self._runtime_images)
         if image is None:
             raise BackendError(
@@ -400,38 +382,16 @@ class DockerBackend:
             )
         if function.runtime_family == "provided":
             _check_bootstrap(function)
-        facts = self._facts.get(image)
-        if facts is not None:
-            return facts
-        async with self._image_locks.setdefault(image, asyncio.Lock()):
-            if image not in self._facts:
-                try:
-                    attrs = await self._call(
-                        f"inspecting image {image}", self.client.inspect_image, image
-                    )
-                except _ImageMissing:
-                    attrs = await self._pull(image, function)
-                self._facts[image] = facts_from(image, attrs)
-        return self._facts[image]
+        return await self._images.facts(image, function)
 
-    async def _pull(self, image: str, function: FunctionConfig) -> Any:
-        failed = self._pull_failed.get(image)
-        if failed is not None and time.monotonic() - failed[0] < _PULL_RETRY_AFTER:
-            raise _unavailable(image, function, failed[1])
-        self._announce(f"pulling image {image} (not present locally) ...")
-        started = time.monotonic()
-        try:
-            await asyncio.wait_for(
-                self._call(f"pulling {image}", self._pull_blocking, image), _PULL_TIMEOUT
-            )
-            attrs = await self._call(f"inspecting image {image}", self.client.inspect_image, image)
-        except (BackendError, TimeoutError) as exc:
-            reason = str(exc) or f"no answer within {_PULL_TIMEOUT} s"
-            self._pull_failed[image] = (time.monotonic(), reason)
-            self._announce(f"cannot pull image {image}: {reason}")
-            raise _unavailable(image, function, reason) from None
-        self._announce(f"pulled image {image} in {time.monotonic() - started:.1f} s")
+    async def _inspect_image(self, image: str) -> Mapping[str, Any]:
+        attrs: Mapping[str, Any] = await self._call(
+            f"inspecting image {image}", self.client.inspect_image, image
+        )
         return attrs
+
+    async def _pull(self, image: str) -> None:
+        await self._call(f"pulling {image}", self._pull_blocking, image)
 
     def _pull_blocking(self, image: str) -> None:
         repository, tag = docker.utils.parse_repository_tag(image)

@@ -15,8 +15,10 @@ import pytest
 
 from emulator.backends.base import EnvironmentSpec
 from emulator.backends.container_plan import NetworkPlan, Owner
-from emulator.backends.docker import IMAGE_UNAVAILABLE, DockerBackend, DockerEnvironment
+from emulator.backends.docker import DockerBackend, DockerEnvironment, connect
+from emulator.backends.images import IMAGE_UNAVAILABLE
 from emulator.errors import BackendError, EnvironmentFailed
+from emulator.settings import Settings
 from emulator.template.models import FunctionConfig
 
 AWS_IMAGE = {"Config": {"Entrypoint": ["/lambda-entrypoint.sh"], "Cmd": ["x.y"]}}
@@ -197,3 +199,15 @@ async def test_an_engine_error_becomes_a_backend_error() -> None:
     engine.create_container = refuse  # type: ignore[method-assign]
     with pytest.raises(BackendError, match="creating a container: no space left on device"):
         await backend(engine, {"python": "aws:py"}).start(spec(), lambda line: None)
+
+
+def test_without_an_engine_socket_connect_fails_at_once_and_says_what_to_do(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/docker.sock")
+    with pytest.raises(BackendError) as failure:
+        connect(Settings(), required=True)
+    assert str(failure.value) == (
+        f"the docker backend needs a Docker engine: no socket at unix://{tmp_path}/docker.sock. "
+        "Start dockerd (or Docker Desktop), or use --backend process."
+    )
