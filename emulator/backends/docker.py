@@ -83,6 +83,9 @@ def _translated(what: str) -> Iterator[None]:
     except docker.errors.APIError as exc:
         if exc.status_code == 409 and "in progress" in str(exc.explanation):
             raise _Gone(f"{what}: {exc.explanation}") from None
+        if exc.status_code == 400 and "invalid reference format" in str(exc.explanation):
+            # A name no image can have is, for the function, a missing image.
+            raise ImageMissing(f"{what}: {exc.explanation}") from None
         raise BackendError(f"{what}: {exc.explanation or exc}") from None
     except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
         raise BackendError(f"{what}: the Docker engine did not answer ({exc})") from None

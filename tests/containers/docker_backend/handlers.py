@@ -113,4 +113,7 @@ Resources:
       PackageType: Image
       ImageUri: IMAGE_URI
       ImageConfig: {Command: ["app.hello"]}
+  FromPlainImage:
+    Type: AWS::Serverless::Function
+    Properties: {FunctionName: dk-plain-image, PackageType: Image, ImageUri: PLAIN_IMAGE_URI}
 """

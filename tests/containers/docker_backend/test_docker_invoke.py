@@ -16,6 +16,7 @@ import json
 import tarfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import botocore.exceptions
@@ -31,34 +32,69 @@ from tests.containers.docker_backend.conftest import (
 )
 from tests.containers.docker_backend.handlers import APP, NODE_APP, TEMPLATE
 
-FUNCTION_IMAGE = "lambdock-test/function-image:docker-backend-tests"
+FUNCTION_IMAGES = {
+    # Built on the AWS-base-like image: its own /lambda-entrypoint.sh and awslambdaric.
+    "aws": "lambdock-test/function-image:docker-backend-tests",
+    # A plain Python image with its own runtime client as ENTRYPOINT: not an AWS base image, so
+    # lambdock follows its output through Docker's attach stream.
+    "plain": "lambdock-test/function-image-plain:docker-backend-tests",
+}
+RUNTIME_CLIENT = Path(__file__).resolve().parents[3] / "runtime" / "python" / "lambdock_runtime"
 
 
-@pytest.fixture(scope="module")
-def function_image(engine: docker.DockerClient, images: dict[str, str]) -> Iterator[str]:
-    """A PackageType Image function's image: the AWS-base-like image with the code baked in."""
-    dockerfile = f'FROM {images["aws_python"]}\nCOPY app.py /var/task/app.py\nCMD ["app.hello"]\n'
+def build(engine: docker.DockerClient, tag: str, dockerfile: str, files: dict[str, str]) -> None:
+    """Build an image from a Dockerfile and files, offline (its base image is local)."""
     context = io.BytesIO()
     with tarfile.open(fileobj=context, mode="w") as archive:
-        for name, text in (("Dockerfile", dockerfile), ("app.py", APP)):
+        for name, text in {"Dockerfile": dockerfile, **files}.items():
             data = text.encode()
             info = tarfile.TarInfo(name)
             info.size, info.mode = len(data), 0o644
             archive.addfile(info, io.BytesIO(data))
     context.seek(0)
-    engine.images.build(fileobj=context, custom_context=True, tag=FUNCTION_IMAGE, rm=True)
-    yield FUNCTION_IMAGE
-    engine.images.remove(FUNCTION_IMAGE, force=True)
+    engine.images.build(fileobj=context, custom_context=True, tag=tag, rm=True)
+
+
+@pytest.fixture(scope="module")
+def function_images(
+    engine: docker.DockerClient, images: dict[str, str]
+) -> Iterator[dict[str, str]]:
+    """PackageType Image functions' images, with the handler code baked in."""
+    build(
+        engine,
+        FUNCTION_IMAGES["aws"],
+        f'FROM {images["aws_python"]}\nCOPY app.py /var/task/app.py\nCMD ["app.hello"]\n',
+        {"app.py": APP},
+    )
+    client = {
+        f"lambdock_runtime/{path.name}": path.read_text() for path in RUNTIME_CLIENT.glob("*.py")
+    }
+    build(
+        engine,
+        FUNCTION_IMAGES["plain"],
+        f"FROM {images['python']}\nCOPY app.py /var/task/app.py\n"
+        "COPY lambdock_runtime /opt/client/lambdock_runtime\n"
+        "ENV PYTHONPATH=/opt/client PYTHONUNBUFFERED=1\nWORKDIR /var/task\n"
+        'ENTRYPOINT ["python3", "-m", "lambdock_runtime"]\nCMD ["app.hello"]\n',
+        {"app.py": APP, **client},
+    )
+    yield FUNCTION_IMAGES
+    for tag in FUNCTION_IMAGES.values():
+        engine.images.remove(tag, force=True)
 
 
 @pytest.fixture(scope="module")
 def lambdock(
-    tmp_path_factory: pytest.TempPathFactory, images: dict[str, str], function_image: str
+    tmp_path_factory: pytest.TempPathFactory,
+    images: dict[str, str],
+    function_images: dict[str, str],
 ) -> Iterator[Lambdock]:
     root = tmp_path_factory.mktemp("docker-project")
     template = write_project(
         root,
-        TEMPLATE.replace("IMAGE_URI", function_image),
+        TEMPLATE.replace("PLAIN_IMAGE_URI", function_images["plain"]).replace(
+            "IMAGE_URI", function_images["aws"]
+        ),
         {"src/app.py": APP, "node/index.mjs": NODE_APP},
     )
     runtime_images = {
@@ -208,6 +244,15 @@ def test_an_image_function_runs_the_images_entrypoint_and_command(lambdock: Lamb
     result = invoke(lambdock, "dk-image", {"via": "image"})
     assert (result["error"], result["payload"]["event"]) == (None, {"via": "image"})
     assert "hello from the container" in result["log"]
+
+
+def test_an_image_with_its_own_client_is_followed_through_dockers_stream(
+    lambdock: Lambdock,
+) -> None:
+    for _ in range(3):
+        result = invoke(lambdock, "dk-plain-image", {"via": "attach"})
+        assert (result["error"], result["payload"]["event"]) == (None, {"via": "attach"})
+        assert "hello from the container" in result["log"]
 
 
 def test_nodejs_runs_on_a_plain_node_image_with_the_bundled_client(lambdock: Lambdock) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import docker.errors
 import pytest
+import requests
 
 from emulator.backends.base import EnvironmentSpec
 from emulator.backends.container_plan import NetworkPlan, Owner
@@ -211,3 +212,21 @@ def test_without_an_engine_socket_connect_fails_at_once_and_says_what_to_do(
         f"the docker backend needs a Docker engine: no socket at unix://{tmp_path}/docker.sock. "
         "Start dockerd (or Docker Desktop), or use --backend process."
     )
+
+
+async def test_an_image_name_no_image_can_have_fails_the_invocation_not_the_server() -> None:
+    engine = FakeEngine({})
+
+    def refuse(name: str) -> Any:
+        response = requests.Response()
+        response.status_code = 400
+        raise docker.errors.APIError(
+            "400 Client Error",
+            response=response,
+            explanation="invalid reference format: repository name must be lowercase",
+        )
+
+    engine.inspect_image = refuse  # type: ignore[method-assign]
+    with pytest.raises(EnvironmentFailed) as failure:
+        await backend(engine, {"python": "Bad/Name:1"}).start(spec(), lambda line: None)
+    assert failure.value.error_type == IMAGE_UNAVAILABLE
