@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -112,7 +113,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         parameter_overrides=overrides,
         env_vars_file=args.env_vars,
     )
-    extra = {
+    extra: dict[str, Any] = {
         "host": getattr(args, "host", None),
         "port": getattr(args, "port", None),
         "backend": getattr(args, "backend", None),
