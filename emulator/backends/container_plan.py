@@ -85,8 +85,9 @@ class NetworkPlan:
 
     @property
     def extra_hosts(self) -> dict[str, str]:
-        """Host entries the container needs: host.docker.internal on a bridge."""
-        return {} if self.mode == "host" else {HOST_ALIAS: "host-gateway"}
+        """host.docker.internal names the user's host in both modes, as Docker Desktop does:
+        on the host network that is the container's own loopback."""
+        return {HOST_ALIAS: "127.0.0.1" if self.mode == "host" else "host-gateway"}
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from pathlib import Path
 import boto3
 import botocore.config
 import docker
+import httpx
 import pytest
 from docker.errors import DockerException, ImageNotFound
 
@@ -129,6 +130,20 @@ class Lambdock:
             aws_access_key_id="test",
             aws_secret_access_key="test",
             config=config,
+        )
+
+    def environments(self, function_name: str) -> dict[str, str]:
+        """The function's live environments and their states, from lambdock's admin API."""
+        listing = httpx.get(f"{self.url}/_lambdock/functions", timeout=10).json()["functions"]
+        found = [f["environments"] for f in listing if f["functionName"] == function_name]
+        return {env["id"]: env["state"] for env in (found[0] if found else [])}
+
+    def wait_idle(self, function_name: str, environment_id: str) -> None:
+        """Wait until the environment has asked for its next event, so it will be reused (an
+        environment is reused only once it is idle, as in Lambda)."""
+        wait_until(
+            lambda: self.environments(function_name).get(environment_id) == "idle",
+            f"environment {environment_id} of {function_name} idle",
         )
 
     def stop(self, sig: int = signal.SIGINT) -> int:

@@ -3,6 +3,7 @@
 APP = """
 import json
 import os
+import socket
 import time
 
 
@@ -36,6 +37,7 @@ def probe(event, context):
         "runtime_api": os.environ["AWS_LAMBDA_RUNTIME_API"].rpartition(":")[0],
         "task_root": os.environ["LAMBDA_TASK_ROOT"],
         "cwd": os.getcwd(),
+        "host_alias": socket.gethostbyname("host.docker.internal"),
     }
 
 

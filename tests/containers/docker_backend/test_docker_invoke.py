@@ -142,6 +142,7 @@ def test_the_sandbox_is_unprivileged_read_only_and_limited(lambdock: Lambdock) -
         "runtime_api": "127.0.0.1",
         "task_root": "/var/task",
         "cwd": "/var/task",
+        "host_alias": "127.0.0.1",
     }
 
 
@@ -158,6 +159,7 @@ def test_a_warm_container_serves_the_next_invocation(
     lambdock: Lambdock, engine: docker.DockerClient
 ) -> None:
     first = invoke(lambdock, "dk-sleepy")["payload"]["environment"]
+    lambdock.wait_idle("dk-sleepy", first)
     second = invoke(lambdock, "dk-sleepy")["payload"]["environment"]
     assert first == second
     assert len(containers_of(engine, environment=first)) == 1
@@ -167,6 +169,7 @@ def test_a_timeout_kills_the_container_and_the_next_invocation_gets_a_new_one(
     lambdock: Lambdock, engine: docker.DockerClient
 ) -> None:
     before = invoke(lambdock, "dk-sleepy")["payload"]["environment"]
+    lambdock.wait_idle("dk-sleepy", before)
     result = invoke(lambdock, "dk-sleepy", {"sleep": 5})
     assert (result["error"], result["payload"]["errorType"]) == ("Unhandled", "Sandbox.Timedout")
     assert "Task timed out after 1.0" in result["payload"]["errorMessage"]
@@ -179,6 +182,7 @@ def test_running_out_of_memory_ends_the_invocation_and_replaces_the_container(
     lambdock: Lambdock, engine: docker.DockerClient
 ) -> None:
     before = invoke(lambdock, "dk-hog", {"mb": 1})["payload"]["environment"]
+    lambdock.wait_idle("dk-hog", before)
     result = invoke(lambdock, "dk-hog", {"mb": 300})
     assert (result["error"], result["payload"]["errorType"]) == ("Unhandled", "Runtime.ExitError")
     assert result["payload"]["errorMessage"].endswith(

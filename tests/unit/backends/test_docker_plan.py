@@ -212,7 +212,7 @@ def test_host_networking_keeps_loopback_endpoints() -> None:
     plan = plan_container(
         spec(function(), endpoints), PLAIN_PYTHON, HOST, OWNER, runtime_source=None
     )
-    assert (plan.network_mode, plan.extra_hosts) == ("host", {})
+    assert (plan.network_mode, plan.extra_hosts) == ("host", {"host.docker.internal": "127.0.0.1"})
     assert plan.environment["AWS_ENDPOINT_URL_S3"] == "http://127.0.0.1:9000"
     assert plan.environment["AWS_LAMBDA_RUNTIME_API"] == "127.0.0.1:40123"
 
