@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import shutil
 import socket
 import sys
@@ -71,6 +72,10 @@ class _Gone(BackendError):
     """The container is already gone (or on its way out)."""
 
 
+class _NotStartable(BackendError):
+    """The container's process could not be started (its entry point is missing, say)."""
+
+
 @contextlib.contextmanager
 def _translated(what: str) -> Iterator[None]:
     """The one place where Docker's exceptions become lambdock's."""
@@ -83,6 +88,8 @@ def _translated(what: str) -> Iterator[None]:
     except docker.errors.APIError as exc:
         if exc.status_code == 409 and "in progress" in str(exc.explanation):
             raise _Gone(f"{what}: {exc.explanation}") from None
+        if "unable to start container process" in str(exc.explanation):
+            raise _NotStartable(str(exc.explanation)) from None
         if exc.status_code == 400 and "invalid reference format" in str(exc.explanation):
             # A name no image can have is, for the function, a missing image.
             raise ImageMissing(f"{what}: {exc.explanation}") from None
@@ -282,7 +289,9 @@ class DockerBackend:
         for container in stale:
             with contextlib.suppress(BackendError), _translated("removing a stale container"):
                 self.client.remove_container(container["Id"], force=True, v=True)
-            shutil.rmtree(_pipes_dir(container["Labels"][LABEL_INSTANCE]), ignore_errors=True)
+            instance = container["Labels"][LABEL_INSTANCE]
+            if re.fullmatch(r"[0-9a-f]{32}", instance):
+                shutil.rmtree(_pipes_dir(instance), ignore_errors=True)
         if stale:
             self._announce(f"removed {len(stale)} container(s) left by a lambdock that is gone")
         return len(stale)
@@ -319,8 +328,11 @@ class DockerBackend:
                 await output.open()
             await self._call("starting a container", self.client.start, container_id)
             environment.watch()
-        except BaseException:
+        except BaseException as exc:
             await self.stop(environment)
+            if isinstance(exc, _NotStartable):
+                # Lambda's error for an entry point it cannot run.
+                raise EnvironmentFailed(wire.RUNTIME_INVALID_ENTRYPOINT, str(exc)) from None
             raise
         return environment
 

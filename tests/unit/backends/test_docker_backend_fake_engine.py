@@ -230,3 +230,23 @@ async def test_an_image_name_no_image_can_have_fails_the_invocation_not_the_serv
     with pytest.raises(EnvironmentFailed) as failure:
         await backend(engine, {"python": "Bad/Name:1"}).start(spec(), lambda line: None)
     assert failure.value.error_type == IMAGE_UNAVAILABLE
+
+
+async def test_an_entry_point_that_cannot_start_is_an_invalid_entrypoint_error() -> None:
+    engine = FakeEngine({"aws:py": AWS_IMAGE})
+
+    def refuse(container_id: str) -> None:
+        response = requests.Response()
+        response.status_code = 400
+        raise docker.errors.APIError(
+            "400 Client Error",
+            response=response,
+            explanation="OCI runtime create failed: runc create failed: unable to start container "
+            'process: exec: "/bin/sh": stat /bin/sh: no such file or directory: unknown',
+        )
+
+    engine.start = refuse  # type: ignore[method-assign]
+    with pytest.raises(EnvironmentFailed) as failure:
+        await backend(engine, {"python": "aws:py"}).start(spec(), lambda line: None)
+    assert failure.value.error_type == "Runtime.InvalidEntrypoint"
+    assert ("remove", "c0") in engine.calls
