@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import re
 import shutil
 import socket
 import sys
 import tempfile
-import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -34,6 +34,7 @@ import requests
 
 from emulator import wire
 from emulator.backends.base import EnvironmentSpec, LineSink, Running
+from emulator.backends.container_env import ContainerEnvironment
 from emulator.backends.container_plan import (
     LABEL_INSTANCE,
     ContainerPlan,
@@ -47,7 +48,6 @@ from emulator.backends.container_plan import (
     uses_bundled_client,
 )
 from emulator.backends.container_state import (
-    cgroup_memory_files,
     exit_code,
     is_stale,
     process_start,
@@ -63,7 +63,6 @@ _API_TIMEOUT = 60
 _CONNECT_TIMEOUT = 5
 # Each container held by a stream or a wait holds a connection, plus the short calls.
 _POOL_SIZE = 64
-_MIB = 1024 * 1024
 
 Announce = Callable[[str], None]
 
@@ -183,71 +182,6 @@ def _translated_chunks(stream: Iterator[bytes]) -> Iterator[bytes]:
         yield from stream
 
 
-class DockerEnvironment:
-    """One container: its output, how it ended, and its memory peak."""
-
-    def __init__(
-        self, client: docker.APIClient, container_id: str, output: Output, cgroup_root: Path
-    ) -> None:
-        self.container_id = container_id
-        self.output = output
-        self._client = client
-        self._cgroup_root = cgroup_root
-        self._loop = asyncio.get_running_loop()
-        self._exit: asyncio.Future[int | None] = self._loop.create_future()
-        self._memory_file: Path | None = None
-        self._memory_resolved = False
-        self._peak_mb = 0
-
-    def watch(self) -> None:
-        """Follow the started container until it ends, in a thread of its own."""
-        name = f"lambdock-wait-{self.container_id[:12]}"
-        threading.Thread(target=self._wait_for_end, name=name, daemon=True).start()
-
-    def _wait_for_end(self) -> None:
-        code: int | None = None
-        try:
-            with _translated("waiting for a container"):
-                self._client.wait(self.container_id, timeout=None)
-                code = exit_code(self._client.inspect_container(self.container_id)["State"])
-        except BackendError:
-            pass
-        finally:
-            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is waiting
-                asyncio.run_coroutine_threadsafe(self._ended(code), self._loop)
-
-    async def _ended(self, code: int | None) -> None:
-        await self.output.finish()
-        if not self._exit.done():
-            self._exit.set_result(code)
-
-    async def wait(self) -> int | None:
-        """Wait until the container ends; its exit code (-9 when killed, as out of memory)."""
-        return await asyncio.shield(self._exit)
-
-    async def drain_output(self) -> None:
-        """Return once what the runtime wrote before now has reached `on_line`."""
-        await self.output.drain()
-
-    def removed(self) -> None:
-        """The container is gone: release its output and answer whoever waits for its end."""
-        self.output.close()
-        if not self._exit.done():
-            self._exit.set_result(None)
-
-    def max_memory_mb(self) -> int:
-        """The container's peak memory (its cgroup's high-water mark), in MB."""
-        if not self._memory_resolved:
-            self._memory_resolved = True
-            files = cgroup_memory_files(self.container_id, self._cgroup_root)
-            self._memory_file = next((f for f in files if f.exists()), None)
-        if self._memory_file is not None:
-            with contextlib.suppress(OSError, ValueError):
-                used = int(self._memory_file.read_text())
-                self._peak_mb = max(self._peak_mb, -(-used // _MIB))
-        return self._peak_mb
-
-
 class DockerBackend:
     """Starts execution environments as labelled, limited containers."""
 
@@ -274,7 +208,7 @@ class DockerBackend:
         self._announce = announce
         self._cgroup_root = cgroup_root
         self._images = ImageCatalog(self._inspect_image, self._pull, announce)
-        self._running: dict[str, DockerEnvironment] = {}
+        self._running: dict[str, ContainerEnvironment] = {}
 
     async def _call(self, what: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """A blocking SDK call, in a thread, with Docker's exceptions translated."""
@@ -296,7 +230,7 @@ class DockerBackend:
             self._announce(f"removed {len(stale)} container(s) left by a lambdock that is gone")
         return len(stale)
 
-    async def start(self, spec: EnvironmentSpec, on_line: LineSink) -> DockerEnvironment:
+    async def start(self, spec: EnvironmentSpec, on_line: LineSink) -> ContainerEnvironment:
         """Create and start the environment's container, following its output."""
         function = spec.function
         facts = await self._image_facts(function)
@@ -321,7 +255,12 @@ class DockerBackend:
             raise
         if output is None:
             output = self._attach_stream(container_id, on_line)
-        environment = DockerEnvironment(self.client, container_id, output, self._cgroup_root)
+        environment = ContainerEnvironment(
+            container_id,
+            output,
+            wait_for_end=functools.partial(self._wait_for_end, container_id),
+            cgroup_root=self._cgroup_root,
+        )
         self._running[container_id] = environment
         try:
             if isinstance(output, StreamOutput):
@@ -335,6 +274,15 @@ class DockerBackend:
                 raise EnvironmentFailed(wire.RUNTIME_INVALID_ENTRYPOINT, str(exc)) from None
             raise
         return environment
+
+    def _wait_for_end(self, container_id: str) -> int | None:
+        """Block until the container ends; how it ended (None if it is gone)."""
+        try:
+            with _translated("waiting for a container"):
+                self.client.wait(container_id, timeout=None)
+                return exit_code(self.client.inspect_container(container_id)["State"])
+        except BackendError:
+            return None
 
     def _pipe_path(self, spec: EnvironmentSpec, facts: ImageFacts) -> Path | None:
         if self._pipes_dir is None or not can_redirect_output(spec.function, facts):
@@ -416,7 +364,7 @@ class DockerBackend:
 
     async def stop(self, running: Running) -> None:
         """Kill and remove the container; safe to call twice."""
-        assert isinstance(running, DockerEnvironment)
+        assert isinstance(running, ContainerEnvironment)
         self._running.pop(running.container_id, None)
         try:
             await self._remove(running.container_id)

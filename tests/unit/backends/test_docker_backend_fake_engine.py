@@ -15,8 +15,9 @@ import pytest
 import requests
 
 from emulator.backends.base import EnvironmentSpec
+from emulator.backends.container_env import ContainerEnvironment
 from emulator.backends.container_plan import NetworkPlan, Owner
-from emulator.backends.docker import DockerBackend, DockerEnvironment, connect
+from emulator.backends.docker import DockerBackend, connect
 from emulator.backends.images import IMAGE_UNAVAILABLE
 from emulator.errors import BackendError, EnvironmentFailed
 from emulator.settings import Settings
@@ -171,7 +172,7 @@ async def test_stop_removes_the_container_ends_its_wait_and_is_safe_twice() -> N
     engine = FakeEngine({"aws:py": AWS_IMAGE}, exit_state={"ExitCode": 0})
     docker_backend = backend(engine, {"python": "aws:py"})
     running = await docker_backend.start(spec(), lambda line: None)
-    assert isinstance(running, DockerEnvironment)
+    assert isinstance(running, ContainerEnvironment)
     await docker_backend.stop(running)
     await docker_backend.stop(running)
     assert await asyncio.wait_for(running.wait(), 5) in (None, 0)
