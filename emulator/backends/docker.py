@@ -243,7 +243,7 @@ class DockerBackend:
             runtime_source=self._runtime_source(function, facts),
             output_pipe=pipe,
         )
-        output: Output | None = PipeOutput(pipe, on_line) if pipe is not None else None
+        output = self._pipe_output(pipe, on_line)
         try:
             container_id = await self._call("creating a container", self._create, plan)
         except BaseException as exc:
@@ -287,8 +287,16 @@ class DockerBackend:
     def _pipe_path(self, spec: EnvironmentSpec, facts: ImageFacts) -> Path | None:
         if self._pipes_dir is None or not can_redirect_output(spec.function, facts):
             return None
-        self._pipes_dir.mkdir(mode=0o700, exist_ok=True)
         return self._pipes_dir / spec.environment_id
+
+    def _pipe_output(self, pipe: Path | None, on_line: LineSink) -> Output | None:
+        if pipe is None:
+            return None
+        try:
+            pipe.parent.mkdir(mode=0o700, exist_ok=True)
+            return PipeOutput(pipe, on_line)
+        except OSError as exc:
+            raise BackendError(f"cannot make the output pipe {pipe}: {exc.strerror}") from None
 
     def _runtime_source(self, function: FunctionConfig, facts: ImageFacts) -> Path | None:
         if not uses_bundled_client(function, facts):
