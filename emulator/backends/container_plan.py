@@ -272,22 +272,8 @@ def plan_container(
     pipe on the host that receives the runtime's stdout and stderr (else Docker's stream)."""
     function = spec.function
     process = _process(function, facts)
-    environment = _environment(spec, network, process)
-    if function.runtime_family == "image":
-        # The handler of an image function is the first word of its command (the image's CMD).
-        command = process.command or facts.command
-        environment[wire.ENV_HANDLER] = command[0] if command else ""
-    binds: dict[str, dict[str, str]] = {}
-    if function.code_uri is not None and function.runtime_family != "image":
-        binds[str(function.code_uri)] = {"bind": TASK_ROOT, "mode": "ro"}
-    if uses_bundled_client(function, facts) and runtime_source is not None:
-        binds[str(runtime_source)] = {"bind": BUNDLED_RUNTIME_DIR, "mode": "ro"}
-        if function.runtime_family == "python":
-            environment["PYTHONPATH"] = BUNDLED_RUNTIME_DIR
-            # stdout is a pipe, as in Lambda; unbuffered so lines leave when printed.
-            environment["PYTHONUNBUFFERED"] = "1"
+    environment = _environment(spec, network, process, facts)
     if output_pipe is not None:
-        binds[str(output_pipe)] = {"bind": OUTPUT_PIPE, "mode": "rw"}
         process = _redirected(process, facts)
     return ContainerPlan(
         image=facts.name,
@@ -298,7 +284,7 @@ def plan_container(
         working_dir=process.working_dir,
         user=SANDBOX_USER,
         labels=labels_for(spec, owner),
-        binds=binds,
+        binds=_binds(function, facts, runtime_source, output_pipe),
         # Lambda's /tmp: writable, sized by EphemeralStorage (512 MB unless configured).
         tmpfs={"/tmp": f"rw,size={function.ephemeral_storage_mb}m,mode=1777"},
         mem_limit=function.memory_size * 1024 * 1024,
@@ -308,7 +294,28 @@ def plan_container(
     )
 
 
-def _environment(spec: EnvironmentSpec, network: NetworkPlan, process: _Process) -> dict[str, str]:
+def _binds(
+    function: FunctionConfig,
+    facts: ImageFacts,
+    runtime_source: Path | None,
+    output_pipe: Path | None,
+) -> dict[str, dict[str, str]]:
+    """Host folders and files mounted in: the code (read-only at the task root), the bundled
+    runtime client (read-only), the output pipe."""
+    binds: dict[str, dict[str, str]] = {}
+    if function.code_uri is not None and function.runtime_family != "image":
+        binds[str(function.code_uri)] = {"bind": TASK_ROOT, "mode": "ro"}
+    if uses_bundled_client(function, facts) and runtime_source is not None:
+        binds[str(runtime_source)] = {"bind": BUNDLED_RUNTIME_DIR, "mode": "ro"}
+    if output_pipe is not None:
+        binds[str(output_pipe)] = {"bind": OUTPUT_PIPE, "mode": "rw"}
+    return binds
+
+
+def _environment(
+    spec: EnvironmentSpec, network: NetworkPlan, process: _Process, facts: ImageFacts
+) -> dict[str, str]:
+    function = spec.function
     placement = Placement(
         runtime_api=f"{network.runtime_host}:{spec.runtime_api_port}",
         task_root=TASK_ROOT,
@@ -317,9 +324,18 @@ def _environment(spec: EnvironmentSpec, network: NetworkPlan, process: _Process)
         region=spec.region,
     )
     endpoints = container_endpoints(spec.endpoints, network)
-    return lambda_environment(
-        spec.function, placement, credentials=spec.credentials, extra=endpoints
+    environment = lambda_environment(
+        function, placement, credentials=spec.credentials, extra=endpoints
     )
+    if function.runtime_family == "image":
+        # The handler of an image function is the first word of its command (the image's CMD).
+        command = process.command or facts.command
+        environment[wire.ENV_HANDLER] = command[0] if command else ""
+    if function.runtime_family == "python" and uses_bundled_client(function, facts):
+        environment["PYTHONPATH"] = BUNDLED_RUNTIME_DIR
+        # stdout is a pipe, as in Lambda; unbuffered so lines leave when printed.
+        environment["PYTHONUNBUFFERED"] = "1"
+    return environment
 
 
 def labels_for(spec: EnvironmentSpec, owner: Owner) -> dict[str, str]:

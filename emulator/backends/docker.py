@@ -253,8 +253,10 @@ class DockerBackend:
                 self._images.forget(facts.name)
                 raise unavailable(facts.name, function, str(exc)) from None
             raise
-        if output is None:
-            output = self._attach_stream(container_id, on_line)
+        return await self._run(container_id, output or self._attach_stream(container_id, on_line))
+
+    async def _run(self, container_id: str, output: Output) -> ContainerEnvironment:
+        """Start a created container with its output followed; removes it if it cannot start."""
         environment = ContainerEnvironment(
             container_id,
             output,
