@@ -98,20 +98,16 @@ def main(argv: Sequence[str]) -> int:
     return 0
 
 
-def run(
-    config: RuntimeConfig, client: RuntimeApiClient, *, max_invocations: int | None = None
-) -> None:
-    """Initialise, then serve invocations (all of them, or ``max_invocations``)."""
+def run(config: RuntimeConfig, client: RuntimeApiClient) -> None:
+    """Initialise, then serve invocations until the process ends (Lambda's runtime loop)."""
     request_filter = RequestIdFilter()
     handler = initialise(config, client, request_filter)
-    served = 0
-    while max_invocations is None or served < max_invocations:
+    while True:
         invocation = client.next_invocation()
         request_filter.request_id = invocation.request_id
         request_filter.tenant_id = invocation.tenant_id
         set_trace_id(invocation.trace_id)
         serve(invocation, handler, config, client)
-        served += 1
 
 
 def initialise(

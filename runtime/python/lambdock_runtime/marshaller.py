@@ -11,8 +11,8 @@ from __future__ import annotations
 import decimal
 import json
 import math
+import os
 import re
-import secrets
 from typing import Any
 
 from .errors import MARSHAL_ERROR, UNMARSHAL_ERROR, FaultError
@@ -77,7 +77,7 @@ class _Encoder(json.JSONEncoder):
 
     def __init__(self, *, ensure_ascii: bool) -> None:
         super().__init__(ensure_ascii=ensure_ascii, allow_nan=True)
-        self._marker = f"lambdock-decimal-{secrets.token_hex(8)}"
+        self._marker = f"lambdock-decimal-{os.urandom(8).hex()}"
         self.wrote_decimal = False
 
     def default(self, o: Any) -> Any:

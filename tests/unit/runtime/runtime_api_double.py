@@ -10,6 +10,7 @@ deliberately minimal: the real Runtime API is exercised by the integration tests
 
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -57,16 +58,19 @@ class RuntimeApiDouble:
         self.posts: list[RecordedPost] = []
         self.client_ports: list[int] = []
         self.next_calls = 0
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         self._server.double = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self.dropped_polls = 0
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def address(self) -> str:
         """The value for ``AWS_LAMBDA_RUNTIME_API``."""
-        host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
+        port = self._server.server_address[1]
+        return f"127.0.0.1:{port}"
 
     def __enter__(self) -> RuntimeApiDouble:
         self._thread.start()
@@ -101,6 +105,7 @@ class RuntimeApiDouble:
         with self._lock:
             if self._drops_left > 0:
                 self._drops_left -= 1
+                self.dropped_polls += 1
                 return True
             return False
 
@@ -115,8 +120,18 @@ class RuntimeApiDouble:
             self._lock.notify_all()
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Stay quiet when a runtime process ends while its poll is held."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without this, Nagle's algorithm holds the body
+    # back until the client's delayed ACK (about 40 ms per call).
+    disable_nagle_algorithm = True
 
     @property
     def double(self) -> RuntimeApiDouble:

@@ -14,10 +14,8 @@ the Lambda runtime API".
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,12 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.runtime.conftest import RUNTIME_PYTHON_DIR
+from tests.unit.runtime.lambda_process import RUNTIME_PYTHON, WAIT_S, lambda_environment
 from tests.unit.runtime.runtime_api_double import QueuedEvent, RecordedPost, RuntimeApiDouble
 
-# The interpreter the runtime runs on; point it at another python3 (3.9+) to check that one.
-RUNTIME_PYTHON = os.environ.get("LAMBDOCK_TEST_RUNTIME_PYTHON", sys.executable)
-WAIT_S = 15.0
 TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
 
 APP = """\
@@ -106,6 +101,14 @@ class RuntimeProcess:
 
 StartRuntime = Callable[..., RuntimeProcess]
 
+_COMPILE = """\
+import sys
+try:
+    compile(open(sys.argv[1]).read(), sys.argv[1], "exec")
+except SyntaxError as error:
+    print(error, end="")
+"""
+
 
 @pytest.fixture
 def stdout_path(tmp_path: Path) -> Path:
@@ -125,14 +128,18 @@ def start_runtime(tmp_path: Path, stdout_path: Path, task_root: Path) -> Iterato
     started: list[RuntimeProcess] = []
 
     def start(
-        api_address: str, handler: str, *, env: dict[str, str] | None = None, argv: list[str] = []
+        api_address: str,
+        handler: str,
+        *,
+        env: dict[str, str] | None = None,
+        argv: tuple[str, ...] = (),
     ) -> RuntimeProcess:
         stderr_path = tmp_path / "stderr.log"
         with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
             process = subprocess.Popen(
                 [RUNTIME_PYTHON, "-m", "lambdock_runtime", *argv],
                 cwd=task_root,
-                env={**_lambda_environment(api_address, handler, task_root), **(env or {})},
+                env={**lambda_environment(api_address, handler, task_root), **(env or {})},
                 stdout=out,
                 stderr=err,
                 stdin=subprocess.DEVNULL,
@@ -149,27 +156,6 @@ def start_runtime(tmp_path: Path, stdout_path: Path, task_root: Path) -> Iterato
             except subprocess.TimeoutExpired:
                 runtime.process.kill()
                 runtime.process.wait(timeout=5)
-
-
-def _lambda_environment(api_address: str, handler: str, task_root: Path) -> dict[str, str]:
-    """The variables Lambda sets for a python3.12 function (no PYTHONUNBUFFERED: not set there)."""
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "AWS_LAMBDA_RUNTIME_API": api_address,
-        "_HANDLER": handler,
-        "LAMBDA_TASK_ROOT": str(task_root),
-        "AWS_LAMBDA_FUNCTION_NAME": "echo-function",
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
-        "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/echo-function",
-        "AWS_LAMBDA_LOG_STREAM_NAME": "2026/01/01/[$LATEST]0123456789abcdef0123456789abcdef",
-        "AWS_REGION": "us-east-1",
-        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
-        "TZ": ":UTC",
-        "LANG": "C.UTF-8",
-        "PYTHONPATH": str(RUNTIME_PYTHON_DIR),
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
 
 
 def _event(request_id: str, body: object, **headers: str) -> QueuedEvent:
@@ -214,7 +200,8 @@ def test_all_calls_share_one_keep_alive_connection(start_runtime: StartRuntime) 
     with RuntimeApiDouble(events) as api:
         start_runtime(api.address, "app.echo")
         api.wait_for_posts(3)
-    assert len(api.client_ports) == 7  # four polls and three posts
+    # Three polls and three posts at least (the fourth poll may or may not have arrived).
+    assert len(api.client_ports) >= 6
     assert len(set(api.client_ports)) == 1
 
 
@@ -225,7 +212,7 @@ def test_a_dropped_connection_is_reopened_and_the_poll_retried(
         start_runtime(api.address, "app.echo")
         posts = api.wait_for_posts(1)
     assert _summary(posts[0])[2] == {"event": {"n": 1}, "request_id": "req-1"}
-    assert api.next_calls >= 1
+    assert api.dropped_polls == 2
 
 
 def test_a_handler_exception_is_logged_posted_as_error_and_the_runtime_goes_on(
@@ -235,7 +222,10 @@ def test_a_handler_exception_is_logged_posted_as_error_and_the_runtime_goes_on(
     with RuntimeApiDouble(events) as api:
         runtime = start_runtime(api.address, "app.fail")
         posts = api.wait_for_posts(2)
-    frame = f'  File "{task_root}/app.py", line 12, in fail\n    raise ValueError("boom: " + event["why"])\n'
+    frame = (
+        f'  File "{task_root}/app.py", line 12, in fail\n'
+        '    raise ValueError("boom: " + event["why"])\n'
+    )
     assert posts[0].path == "/2018-06-01/runtime/invocation/req-1/error"
     assert posts[0].headers["lambda-runtime-function-error-type"] == "ValueError"
     assert json.loads(posts[0].body) == {
@@ -332,14 +322,20 @@ def test_a_syntax_error_in_the_handler_module_is_a_user_code_syntax_error(
 ) -> None:
     source = "def handler(event, context)\n    return 1\n"
     (task_root / "broken.py").write_text(source)
-    with pytest.raises(SyntaxError) as compiled:
-        compile(source, str(task_root / "broken.py"), "exec")
+    # The wording of a syntax error changes between Python versions: ask the runtime's python.
+    compiled = subprocess.run(
+        [RUNTIME_PYTHON, "-c", _COMPILE, str(task_root / "broken.py")],
+        capture_output=True,
+        text=True,
+        timeout=WAIT_S,
+        check=True,
+    )
     with RuntimeApiDouble([]) as api:
         runtime = start_runtime(api.address, "broken.handler")
         posts = api.wait_for_posts(1)
         assert runtime.wait_exit() == 1
     assert json.loads(posts[0].body) == {
-        "errorMessage": f"Syntax error in module 'broken': {compiled.value}",
+        "errorMessage": f"Syntax error in module 'broken': {compiled.stdout}",
         "errorType": "Runtime.UserCodeSyntaxError",
         "requestId": "",
         "stackTrace": [f'  File "{task_root}/broken.py" Line 1\n    def handler(event, context)\n'],
@@ -364,9 +360,8 @@ def test_an_exception_while_importing_is_reported_with_its_own_type_and_user_fra
     # As on AWS, the trace starts in importlib (the runtime's own frames are dropped).
     assert "importlib" in payload["stackTrace"][0]
     assert not any("lambdock_runtime" in frame for frame in payload["stackTrace"])
-    assert payload["stackTrace"][-1] == (
-        f"  File \"{task_root}/app.py\", line 2, in <module>\n    raise RuntimeError('no config')\n"
-    )
+    last_frame = f'  File "{task_root}/app.py", line 2, in <module>\n'
+    assert payload["stackTrace"][-1] == last_frame + "    raise RuntimeError('no config')\n"
 
 
 def test_an_unserialisable_result_is_a_marshal_error(start_runtime: StartRuntime) -> None:
@@ -494,7 +489,7 @@ def test_a_handler_given_as_argument_overrides_the_environment(
     start_runtime: StartRuntime,
 ) -> None:
     with RuntimeApiDouble([_event("req-1", {"n": 1})]) as api:
-        start_runtime(api.address, "app.fail", argv=["app.echo"])
+        start_runtime(api.address, "app.fail", argv=("app.echo",))
         posts = api.wait_for_posts(1)
     assert posts[0].path == "/2018-06-01/runtime/invocation/req-1/response"
 

@@ -1,0 +1,3 @@
+"""Shared pytest configuration: the pytester fixture for testing lambdock's own plugin."""
+
+pytest_plugins = ["pytester"]
