@@ -24,6 +24,7 @@ import datetime
 import os
 import platform
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -192,17 +193,13 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cold", type=int, default=10, help="cold starts per image")
-    parser.add_argument("--warm", type=int, default=300, help="measured warm invocations")
-    args = parser.parse_args()
-    template = project()
+def measure(template: Path, cold_rounds: int, warm_count: int) -> tuple[list[str], list[str]]:
+    """The cold and warm table rows, each instance of lambdock stopped after its part."""
     cold_rows, warm_rows = [], []
     cold = Lambdock(template, "--idle-timeout", "0.05")
     try:
         for function, label, image, command in CASES:
-            result = cold_case(cold.url, function, image, command, args.cold)
+            result = cold_case(cold.url, function, image, command, cold_rounds)
             floor, lam = statistics.median(result["floor"]), statistics.median(result["cold"])
             init = statistics.median(result["init"])
             cold_rows.append(
@@ -213,13 +210,26 @@ def main() -> None:
     warm = Lambdock(template)
     try:
         for function, label, _, _ in CASES:
-            times = warm_case(warm.url, function, args.warm)
+            times = warm_case(warm.url, function, warm_count)
             p50, p90, p99 = (percentile(times, q) for q in (0.5, 0.9, 0.99))
             warm_rows.append(
                 f"| {label} | {p50:.2f} ms | {p90:.2f} ms | {p99:.2f} ms | {max(times):.2f} ms |"
             )
     finally:
         warm.stop()
+    return cold_rows, warm_rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cold", type=int, default=10, help="cold starts per image")
+    parser.add_argument("--warm", type=int, default=300, help="measured warm invocations")
+    args = parser.parse_args()
+    template = project()
+    try:
+        cold_rows, warm_rows = measure(template, args.cold, args.warm)
+    finally:
+        shutil.rmtree(template.parent, ignore_errors=True)
     print(f"date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}")
     print(f"command: python bench/docker_cold_start.py --cold {args.cold} --warm {args.warm}\n")
