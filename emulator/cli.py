@@ -43,6 +43,34 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env-vars", type=Path, default=None, help="sam local --env-vars JSON")
 
 
+def _docker_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--runtime-image",
+        action="append",
+        default=[],
+        metavar="RUNTIME=IMAGE",
+        help="run RUNTIME (python3.12, or a family: python, nodejs) on a local IMAGE that has "
+        "the language installed, with lambdock's runtime client; repeatable",
+    )
+    parser.add_argument(
+        "--docker-network",
+        default=None,
+        metavar="NAME",
+        help="run containers on this Docker network (reaching lambdock as host.docker.internal)",
+    )
+
+
+def parse_runtime_images(items: Sequence[str]) -> dict[str, str]:
+    """`RUNTIME=IMAGE` pairs as a mapping; a malformed pair exits with a message."""
+    images: dict[str, str] = {}
+    for item in items:
+        runtime, sep, image = item.partition("=")
+        if not (sep and runtime.strip() and image.strip()):
+            raise SystemExit(f"lambdock: --runtime-image wants RUNTIME=IMAGE, got {item!r}")
+        images[runtime.strip()] = image.strip()
+    return images
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="lambdock", description=__doc__)
@@ -60,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     up.add_argument("--idle-timeout", type=float, default=300.0, help="seconds")
     up.add_argument("--warm", choices=["lazy", "eager"], default="lazy")
+    _docker_options(up)
     up.add_argument(
         "--retry-delay",
         type=float,
@@ -71,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     invoke.add_argument("function")
     invoke.add_argument("--event", "-e", default=None, help="event JSON file, or - for stdin")
     invoke.add_argument("--backend", choices=["auto", "process", "docker"], default="auto")
+    _docker_options(invoke)
     validate = commands.add_parser("validate", help="load and check the template")
     _common(validate)
     schedule = commands.add_parser("schedule", help="list the schedules, or fire one by hand")
@@ -100,7 +130,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         parameter_overrides=overrides,
         env_vars_file=args.env_vars,
     )
-    extra = {
+    extra: dict[str, Any] = {
         "host": getattr(args, "host", None),
         "port": getattr(args, "port", None),
         "backend": getattr(args, "backend", None),
@@ -108,6 +138,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "idle_timeout": getattr(args, "idle_timeout", None),
         "warm": getattr(args, "warm", None),
         "retry_delay_scale": getattr(args, "retry_delay", None),
+        "runtime_images": parse_runtime_images(getattr(args, "runtime_image", None) or []),
+        "docker_network": getattr(args, "docker_network", None),
     }
     return replace(settings, **{k: v for k, v in extra.items() if v is not None})
 
@@ -189,7 +221,10 @@ def _up(settings: Settings, template: Template) -> int:
             "handlers run your code",
             file=sys.stderr,
         )
-    listener = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    # IPPROTO_TCP explicitly: asyncio turns Nagle off only on sockets whose proto says TCP, and
+    # with Nagle on, a response written in two parts waits out the client's delayed ACK (40 ms).
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listener.bind((settings.host, settings.port))
