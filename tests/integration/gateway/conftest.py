@@ -7,13 +7,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.support import FIXTURES, REPO, Lambdock, lambdock_up
+from tests.support import FIXTURES, Lambdock, lambdock_up
 
 TEMPLATE = FIXTURES / "projects" / "gateway" / "template.yaml"
 # Short, so the integration timeout is reached in tests; long enough for a cold start.
 GATEWAY_TIMEOUT_SECONDS = "2"
-# The lambdock of this checkout, whatever else is installed.
-ENV = {"PYTHONPATH": str(REPO)}
 
 
 @pytest.fixture(scope="package")
@@ -21,7 +19,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lambdock]:
     """The gateway project, served until the package's tests are done."""
     log = tmp_path_factory.mktemp("gateway") / "lambdock.log"
     args = ["--backend", "process", "--gateway-timeout", GATEWAY_TIMEOUT_SECONDS]
-    with lambdock_up(TEMPLATE, log, args, ENV) as running:
+    with lambdock_up(TEMPLATE, log, args) as running:
         yield running
 
 

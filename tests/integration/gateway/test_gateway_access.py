@@ -16,8 +16,7 @@ from typing import Any
 
 import httpx
 
-from tests.integration.gateway.conftest import ENV
-from tests.support import free_port
+from tests.support import REPO, free_port
 
 ORIGIN = "https://app.example"
 
@@ -138,7 +137,8 @@ def test_conflicting_routes_stop_up_with_exit_2_naming_both(tmp_path: Path) -> N
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, **ENV},
+        # The checkout under test, not whichever copy is installed.
+        env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     assert done.returncode == 2
     assert (
