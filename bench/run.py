@@ -92,7 +92,7 @@ def measure(
                 )
             latency = sequential(port, system.call, warmup=args.warmup, count=args.requests)
             time.sleep(args.settle)
-            memory = rss_mb(process_tree(started.process.pid) + system.outside())
+            memory = rss_mb(process_tree(started.process.pid) + system.outside(started.process.pid))
             throughput = wrk(
                 port, system.call, connections=args.wrk_connections, seconds=args.wrk_seconds
             )

@@ -24,6 +24,7 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 PROJECT = BENCH / "project"
 STOP_TIMEOUT = 15.0
+OWNER_FORMAT = '{{.ID}} {{.Label "lambdock.owner"}}'
 
 HELLO_GET = Call("GET", "/hello")
 HELLO_INVOKE = Call(
@@ -63,8 +64,9 @@ class System:
     cwd: Path = REPO
     env: dict[str, str] = field(default_factory=dict)
     note: str = ""
-    # Processes outside our tree that belong to the system (a Docker backend's containers).
-    outside: Callable[[], list[int]] = lambda: []
+    # Processes outside our tree that belong to the system (a Docker backend's containers),
+    # given the pid of the system's own process.
+    outside: Callable[[int], list[int]] = lambda pid: []
 
 
 def _python_env() -> dict[str, str]:
@@ -108,7 +110,8 @@ def lambdock(port: int, backend: str, template: Path | None = None, *extra: str)
 
 def docker(port: int, image: str) -> System:
     """`lambdock up` with the Docker backend (host networking) and a local Python image."""
-    system = lambdock(port, "docker", None, "--runtime-image", f"python3.11={image}")
+    image_flag = f"python3.11={image}"
+    system = lambdock(port, "docker", None, "--runtime-image", image_flag, "--no-pull")
     return System(
         system.key,
         system.label,
@@ -117,27 +120,30 @@ def docker(port: int, image: str) -> System:
         cwd=system.cwd,
         env=system.env,
         note=system.note,
-        outside=lambda: container_pids(port),
+        outside=container_pids,
     )
 
 
-def container_pids(port: int) -> list[int]:
-    """Host pids of the processes in containers whose Runtime API is this lambdock's.
+def container_pids(owner_pid: int) -> list[int]:
+    """Host pids of the processes in the containers that the lambdock `owner_pid` started.
 
-    Containers are found through the engine by their lambdock label; their processes are
-    what the engine reports for each (`docker top`)."""
+    lambdock labels its containers `lambdock.owner=<host>/<pid>/<start time>`; their processes
+    are what the engine reports for each (`docker top`)."""
     docker_cli = shutil.which("docker")
     if docker_cli is None:
         return []
     listed = subprocess.run(
-        [docker_cli, "ps", "-q", "--filter", "label=lambdock.instance"],
+        [docker_cli, "ps", "--filter", "label=lambdock.owner", "--format", OWNER_FORMAT],
         capture_output=True,
         text=True,
         timeout=30,
         check=False,
-    ).stdout.split()
+    ).stdout.splitlines()
     pids: list[int] = []
-    for container in listed[:100]:
+    for line in listed[:1000]:
+        container, _, owner = line.partition(" ")
+        if owner.split("/")[1:2] != [str(owner_pid)]:
+            continue
         top = subprocess.run(
             [docker_cli, "top", container, "-eo", "pid"],
             capture_output=True,
