@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import os
 import signal
-from pathlib import Path
 
 from emulator import wire
 from emulator.backends.base import EnvironmentSpec, LineSink, Running
@@ -23,6 +22,8 @@ from emulator.template.models import FunctionConfig
 # A single log line longer than this is split, as CloudWatch splits events of over 256 KB.
 _MAX_LINE = 256 * 1024
 _STOP_GRACE_SECONDS = 5.0
+# /proc/<pid>/status is about 1.5 KB; VmHWM is in its first third.
+_STATUS_READ_BYTES = 4096
 
 
 class ProcessEnvironment:
@@ -31,10 +32,13 @@ class ProcessEnvironment:
     def __init__(self, process: asyncio.subprocess.Process, on_line: LineSink) -> None:
         self.process = process
         self._reader = asyncio.create_task(_forward_lines(process, on_line))
+        # /proc/<pid>/status, kept open: every REPORT line reads it again (see max_memory_mb).
+        self._status_fd: int | None = None
 
     async def wait(self) -> int | None:
         """Wait for the process to end and its last output to be forwarded."""
         code = await self.process.wait()
+        self._close_status()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(asyncio.shield(self._reader), _STOP_GRACE_SECONDS)
         return code
@@ -48,15 +52,27 @@ class ProcessEnvironment:
             await asyncio.sleep(0)
 
     def max_memory_mb(self) -> int:
-        """Peak resident memory of the runtime process (VmHWM), in MB."""
+        """Peak resident memory of the runtime process (VmHWM), in MB.
+
+        Read with pread on a descriptor opened once: procfs renders the file afresh at offset
+        0, and the descriptor stays bound to this process even if its pid is reused."""
         try:
-            status = Path(f"/proc/{self.process.pid}/status").read_text()
+            if self._status_fd is None:
+                self._status_fd = os.open(f"/proc/{self.process.pid}/status", os.O_RDONLY)
+            status = os.pread(self._status_fd, _STATUS_READ_BYTES, 0)
         except OSError:
             return 0
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                return -(-int(line.split()[1]) // 1024)
-        return 0
+        start = status.find(b"VmHWM:")
+        if start < 0:
+            return 0
+        kilobytes = status[start + 6 : status.find(b"\n", start)].split()[0]
+        return -(-int(kilobytes) // 1024)
+
+    def _close_status(self) -> None:
+        if self._status_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._status_fd)
+            self._status_fd = None
 
 
 async def _forward_lines(process: asyncio.subprocess.Process, on_line: LineSink) -> None:
