@@ -14,6 +14,7 @@ import signal
 
 from emulator import wire
 from emulator.backends.base import EnvironmentSpec, LineSink, Running
+from emulator.backends.output import LineBuffer
 from emulator.errors import BackendError, EnvironmentFailed
 from emulator.lambda_env import Placement, lambda_environment
 from emulator.runtime_files import runtime_root
@@ -22,16 +23,28 @@ from emulator.template.models import FunctionConfig
 # A single log line longer than this is split, as CloudWatch splits events of over 256 KB.
 _MAX_LINE = 256 * 1024
 _STOP_GRACE_SECONDS = 5.0
+_READ_BYTES = 64 * 1024
+# Bounds one read of the pipe (4 MB); the loop calls again while it stays readable.
+_MAX_READS_AT_ONCE = 64
 # /proc/<pid>/status is about 1.5 KB; VmHWM is in its first third.
 _STATUS_READ_BYTES = 4096
 
 
 class ProcessEnvironment:
-    """A runtime client subprocess and the task that forwards its output."""
+    """A runtime client subprocess, and the pipe its stdout and stderr come through.
 
-    def __init__(self, process: asyncio.subprocess.Process, on_line: LineSink) -> None:
+    The pipe is read on the event loop whenever it is readable, and a drain reads what it
+    holds there and then: the runtime flushes its output before it posts its answer, so those
+    bytes are in the pipe before the invocation ends, and no turn of the loop is needed."""
+
+    def __init__(self, process: asyncio.subprocess.Process, output_fd: int, on_line: LineSink):
         self.process = process
-        self._reader = asyncio.create_task(_forward_lines(process, on_line))
+        self._on_line = on_line
+        self._output_fd: int | None = output_fd
+        self._lines = LineBuffer(_MAX_LINE)
+        self._loop = asyncio.get_running_loop()
+        self._output_ended: asyncio.Future[None] = self._loop.create_future()
+        self._loop.add_reader(output_fd, self._read_output)
         # /proc/<pid>/status, kept open: every REPORT line reads it again (see max_memory_mb).
         self._status_fd: int | None = None
 
@@ -39,17 +52,42 @@ class ProcessEnvironment:
         """Wait for the process to end and its last output to be forwarded."""
         code = await self.process.wait()
         self._close_status()
+        self._read_output()
+        # The end of the output comes when every writer has closed the pipe: a child the
+        # handler started may still hold it.
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(asyncio.shield(self._reader), _STOP_GRACE_SECONDS)
+            await asyncio.wait_for(asyncio.shield(self._output_ended), _STOP_GRACE_SECONDS)
         return code
 
     async def drain_output(self) -> None:
-        """Let the reader task take what the runtime wrote before it answered.
+        """Forward what the runtime wrote before it answered: it is in the pipe already."""
+        self._read_output()
 
-        The runtime flushes its output before it posts to the Runtime API, so those bytes are in
-        the pipe already; a few turns of the event loop hand them to the reader."""
-        for _ in range(4):
-            await asyncio.sleep(0)
+    def _read_output(self) -> None:
+        for _ in range(_MAX_READS_AT_ONCE):
+            if self._output_fd is None:
+                return
+            try:
+                data = os.read(self._output_fd, _READ_BYTES)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self._end_output()
+                return
+            for line in self._lines.feed(data):
+                self._on_line(line)
+
+    def _end_output(self) -> None:
+        if self._output_fd is None:
+            return
+        self._loop.remove_reader(self._output_fd)
+        os.close(self._output_fd)
+        self._output_fd = None
+        for line in self._lines.flush():
+            self._on_line(line)
+        self._output_ended.set_result(None)
 
     def max_memory_mb(self) -> int:
         """Peak resident memory of the runtime process (VmHWM), in MB.
@@ -73,21 +111,6 @@ class ProcessEnvironment:
             with contextlib.suppress(OSError):
                 os.close(self._status_fd)
             self._status_fd = None
-
-
-async def _forward_lines(process: asyncio.subprocess.Process, on_line: LineSink) -> None:
-    stream = process.stdout
-    assert stream is not None
-    while True:
-        try:
-            line = await stream.readuntil(b"\n")
-        except asyncio.IncompleteReadError as exc:
-            if exc.partial:
-                on_line(exc.partial.decode(errors="replace"))
-            return
-        except asyncio.LimitOverrunError as exc:
-            line = await stream.readexactly(min(exc.consumed, _MAX_LINE) or 1)
-        on_line(line.decode(errors="replace").rstrip("\n"))
 
 
 class ProcessBackend:
@@ -148,20 +171,28 @@ class ProcessBackend:
     async def start(self, spec: EnvironmentSpec, on_line: LineSink) -> ProcessEnvironment:
         """Start the runtime client; a missing executable is a BackendError."""
         command = self.command(spec.function)
+        # One pipe for stdout and stderr, as Lambda's log stream has both, in write order.
+        read_fd, write_fd = os.pipe()
         try:
             process = await asyncio.create_subprocess_exec(
                 *command,
                 cwd=str(spec.function.code_uri),
                 env=self.environment(spec),
                 stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
+                stdout=write_fd,
+                stderr=write_fd,
                 start_new_session=True,
-                limit=_MAX_LINE,
             )
         except (FileNotFoundError, PermissionError) as exc:
+            os.close(read_fd)
             raise BackendError(f"cannot start {command[0]}: {exc.strerror}") from None
-        running = ProcessEnvironment(process, on_line)
+        except BaseException:
+            os.close(read_fd)
+            raise
+        finally:
+            os.close(write_fd)  # only the runtime writes; its exit then ends the output
+        os.set_blocking(read_fd, False)
+        running = ProcessEnvironment(process, read_fd, on_line)
         self._running.add(running)
         return running
 
