@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from emulator import wire
-from emulator.api import admin, invoke
+from emulator.api import admin, admin_data, dashboard, invoke
 from emulator.backends.base import Backend
 from emulator.clock import Clock, SystemClock, new_request_id
 from emulator.errors import ApiError
@@ -58,6 +58,8 @@ def create_app(
     app.state.services = services
     app.add_exception_handler(ApiError, _render_api_error)  # type: ignore[arg-type]
     app.include_router(admin.router)
+    app.include_router(admin_data.router)
+    app.include_router(dashboard.router)
     app.include_router(invoke.router)
     return app
 
