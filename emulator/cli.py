@@ -1,4 +1,4 @@
-"""The `lambdock` command line: up, invoke, validate."""
+"""The `lambdock` command line: up, invoke, validate, logs, init, generate-event."""
 
 from __future__ import annotations
 
@@ -13,11 +13,14 @@ from pathlib import Path
 
 import uvicorn
 
+from emulator import commands as standalone
+from emulator import watch
 from emulator.app import create_app
 from emulator.backends import select_backend
 from emulator.clock import SystemClock, new_request_id
 from emulator.errors import BackendError, LambdockError, TemplateError
 from emulator.invoker import InvocationRequest
+from emulator.log_archive import LogArchive
 from emulator.services import Services, build_services
 from emulator.settings import Settings
 from emulator.stack import load_stack_template
@@ -52,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--idle-timeout", type=float, default=300.0, help="seconds")
     up.add_argument("--warm", choices=["lazy", "eager"], default="lazy")
     up.add_argument(
+        "--no-watch",
+        dest="watch",
+        action="store_false",
+        help="do not reload code and template when they change",
+    )
+    up.add_argument(
         "--retry-delay",
         type=float,
         default=1.0,
@@ -64,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     invoke.add_argument("--backend", choices=["auto", "process", "docker"], default="auto")
     validate = commands.add_parser("validate", help="load and check the template")
     _common(validate)
+    standalone.add_parsers(commands)
     return parser
 
 
@@ -90,6 +100,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "idle_timeout": getattr(args, "idle_timeout", None),
         "warm": getattr(args, "warm", None),
         "retry_delay_scale": getattr(args, "retry_delay", None),
+        "watch": getattr(args, "watch", None),
     }
     return replace(settings, **{k: v for k, v in extra.items() if v is not None})
 
@@ -97,6 +108,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a subcommand; bad input exits 2 with a message naming where the problem is."""
     args = build_parser().parse_args(argv)
+    done = standalone.run(args)
+    if done is not None:
+        return done
     settings = settings_from(args)
     try:
         template = load_stack_template(settings)
@@ -184,6 +198,9 @@ def _up(settings: Settings, template: Template) -> int:
 
     def announce(services: Services) -> None:
         services.on_ready.append(lambda: _print_ready(settings, services.template(), backend.name))
+        services.logs.keep_on_disk(LogArchive(settings.resolved_state_dir / "logs"))
+        if settings.watch:
+            watch.install(services)
 
     app = create_app(settings, template, backend, configure=announce)
     config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
@@ -201,4 +218,5 @@ def _print_ready(settings: Settings, template: Template, backend: str) -> None:
     for function in template.functions.values():
         print(f"  function {function.function_name} ({function.runtime or 'image'})")
     print(f"  Invoke API: {base}/2015-03-31/functions/<name>/invocations")
+    print(f"  dashboard: {base}/_lambdock/")
     print(f"  health: {base}/_lambdock/health", flush=True)
