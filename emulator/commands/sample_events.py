@@ -1,14 +1,10 @@
 """AWS-shaped sample events for `lambdock generate-event` and the dashboard's invoke form.
 
-Pure: the moment and the ids come in as a `Stamp`. Shapes follow AWS's documented examples:
-- apigw-v1: API Gateway Developer Guide, "Input format of a Lambda function for proxy
-  integration" (REST API, payload 1.0);
-- apigw-v2: "Create AWS Lambda proxy integrations for HTTP APIs", payload format version 2.0
-  (fields absent when empty: cookies, queryStringParameters, pathParameters, body);
-- s3-put / s3-delete: Amazon S3 User Guide, "Event message structure", version 2.1 (a removed
-  object carries no size or eTag); keys are URL-encoded as S3 writes them;
-- schedule: the EventBridge "Scheduled Event", built by `emulator.events.schedule`.
-The gateway's own event builders (branch apigw-pure) build the same shapes from real requests.
+Pure: the moment and the ids come in as a `Stamp`. The API Gateway events come from the
+gateway's own builders (`emulator.events.apigw`) fed a curl-like request, so a sample is exactly
+what lambdock's gateway would send; the schedule event from `emulator.events.schedule`. The S3
+events follow the Amazon S3 User Guide, "Event message structure", version 2.1: a removed object
+carries no size or eTag, and keys are URL-encoded as S3 writes them.
 """
 
 from __future__ import annotations
@@ -18,11 +14,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl
 
+from emulator.events.apigw import (
+    EventContext,
+    HttpRequest,
+    RouteInfo,
+    build_v1_event,
+    build_v2_event,
+)
 from emulator.events.schedule import rule_arn, scheduled_event
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # Bytes an S3 event key keeps; a space becomes "+", every other byte is percent-encoded
 # (S3 User Guide: the key is URL-encoded, "red flower.jpg" becomes "red+flower.jpg").
 _KEY_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-._/")
@@ -61,12 +62,6 @@ class SampleOptions:
     source_ip: str = "127.0.0.1"
 
 
-def request_time(epoch_ms: int) -> str:
-    """API Gateway's $context.requestTime: `04/Mar/2020:19:03:58 +0000`."""
-    moment = datetime.fromtimestamp(epoch_ms / 1000, UTC)
-    return f"{moment.day:02d}/{_MONTHS[moment.month - 1]}/{moment:%Y:%H:%M:%S} +0000"
-
-
 def s3_event_key(key: str) -> str:
     """An object key as an S3 event record writes it."""
     encoded = []
@@ -78,20 +73,11 @@ def s3_event_key(key: str) -> str:
     return "".join(encoded)
 
 
-def _api_id(stamp: Stamp) -> str:
-    return stamp.token[:10]
-
-
-def _domain(stamp: Stamp, options: SampleOptions) -> str:
-    return f"{_api_id(stamp)}.execute-api.{options.region}.amazonaws.com"
-
-
-def _request_headers(stamp: Stamp, options: SampleOptions) -> dict[str, str]:
-    """What a curl call through API Gateway carries (names as a REST API passes them), plus
-    the user's own headers."""
+def _request(stamp: Stamp, options: SampleOptions, host: str) -> HttpRequest:
+    """What curl sends through API Gateway (which adds the trace and forwarding headers)."""
     headers = {
         "Accept": "*/*",
-        "Host": _domain(stamp, options),
+        "Host": host,
         "User-Agent": "curl/8.5.0",
         "X-Amzn-Trace-Id": f"Root=1-{stamp.epoch_ms // 1000:08x}-{stamp.token[:24]}",
         "X-Forwarded-For": options.source_ip,
@@ -101,105 +87,54 @@ def _request_headers(stamp: Stamp, options: SampleOptions) -> dict[str, str]:
     if options.body is not None:
         headers["Content-Type"] = "application/json"
     headers.update(options.headers)
-    return headers
+    return HttpRequest(
+        method=options.method.upper(),
+        raw_path=options.path,
+        raw_query=options.query,
+        headers=tuple(headers.items()),
+        body=(options.body or "").encode(),
+        source_ip=options.source_ip,
+        host=host,
+    )
 
 
-def _grouped_query(query: str) -> dict[str, list[str]]:
-    grouped: dict[str, list[str]] = {}
-    for name, value in parse_qsl(query, keep_blank_values=True):
-        grouped.setdefault(name, []).append(value)
-    return grouped
+def _context(stamp: Stamp, options: SampleOptions, stage: str) -> EventContext:
+    api_id = stamp.token[:10]
+    return EventContext(
+        request_id=stamp.request_id,
+        extended_request_id=base64.b64encode(bytes.fromhex(stamp.token[:12])).decode(),
+        time_epoch_ms=stamp.epoch_ms,
+        account_id=options.account_id,
+        api_id=api_id,
+        stage=stage,
+        domain_name=f"{api_id}.execute-api.{options.region}.amazonaws.com",
+    )
 
 
 def apigw_v1(stamp: Stamp, options: SampleOptions) -> dict[str, Any]:
-    """A REST API proxy event (payload 1.0); single-value maps keep the last value."""
-    headers = _request_headers(stamp, options)
-    query = _grouped_query(options.query)
-    identity_keys = (
-        "cognitoIdentityPoolId",
-        "accountId",
-        "cognitoIdentityId",
-        "caller",
-        "principalOrgId",
-        "accessKey",
-        "cognitoAuthenticationType",
-        "cognitoAuthenticationProvider",
-        "userArn",
-        "user",
+    """A REST API proxy event (payload 1.0) for a request on the route `options.path`."""
+    ctx = _context(stamp, options, options.stage)
+    route = RouteInfo(
+        resource_path=options.path,
+        route_key=f"{options.method.upper()} {options.path}",
+        path_parameters={},
+        resource_id=stamp.token[10:16],
+        is_http_api=False,
     )
-    identity: dict[str, Any] = dict.fromkeys(identity_keys)
-    identity.update(sourceIp=options.source_ip, userAgent=headers["User-Agent"])
-    return {
-        "resource": options.path,
-        "path": options.path,
-        "httpMethod": options.method.upper(),
-        "headers": headers,
-        "multiValueHeaders": {name: [value] for name, value in headers.items()},
-        "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
-        "multiValueQueryStringParameters": query or None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "resourceId": stamp.token[10:16],
-            "resourcePath": options.path,
-            "httpMethod": options.method.upper(),
-            "extendedRequestId": base64.b64encode(bytes.fromhex(stamp.token[:12])).decode(),
-            "requestTime": request_time(stamp.epoch_ms),
-            "path": f"/{options.stage}{options.path}",
-            "accountId": options.account_id,
-            "protocol": "HTTP/1.1",
-            "stage": options.stage,
-            "domainPrefix": _api_id(stamp),
-            "requestTimeEpoch": stamp.epoch_ms,
-            "requestId": stamp.request_id,
-            "identity": identity,
-            "domainName": _domain(stamp, options),
-            "apiId": _api_id(stamp),
-        },
-        "body": options.body,
-        "isBase64Encoded": False,
-    }
+    return build_v1_event(_request(stamp, options, ctx.domain_name), route, ctx)
 
 
 def apigw_v2(stamp: Stamp, options: SampleOptions) -> dict[str, Any]:
-    """An HTTP API event (payload 2.0): lower-case headers, repeated values joined by commas."""
-    headers = {name.lower(): value for name, value in _request_headers(stamp, options).items()}
-    cookies = [c.strip() for c in headers.pop("cookie", "").split(";") if c.strip()]
-    route_key = f"{options.method.upper()} {options.path}"
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": options.path,
-        "rawQueryString": options.query,
-    }
-    if cookies:
-        event["cookies"] = cookies
-    event["headers"] = headers
-    query = _grouped_query(options.query)
-    if query:
-        event["queryStringParameters"] = {k: ",".join(v) for k, v in query.items()}
-    event["requestContext"] = {
-        "accountId": options.account_id,
-        "apiId": _api_id(stamp),
-        "domainName": _domain(stamp, options),
-        "domainPrefix": _api_id(stamp),
-        "http": {
-            "method": options.method.upper(),
-            "path": options.path,
-            "protocol": "HTTP/1.1",
-            "sourceIp": options.source_ip,
-            "userAgent": headers["user-agent"],
-        },
-        "requestId": stamp.request_id,
-        "routeKey": route_key,
-        "stage": "$default",
-        "time": request_time(stamp.epoch_ms),
-        "timeEpoch": stamp.epoch_ms,
-    }
-    if options.body is not None:
-        event["body"] = options.body
-    event["isBase64Encoded"] = False
-    return event
+    """An HTTP API event (payload 2.0, `$default` stage) for the route `METHOD path`."""
+    ctx = _context(stamp, options, "$default")
+    route = RouteInfo(
+        resource_path=options.path,
+        route_key=f"{options.method.upper()} {options.path}",
+        path_parameters={},
+        resource_id=None,
+        is_http_api=True,
+    )
+    return build_v2_event(_request(stamp, options, ctx.domain_name), route, ctx)
 
 
 def _s3_record(stamp: Stamp, options: SampleOptions, name: str) -> dict[str, Any]:
