@@ -99,6 +99,7 @@ def run(
     *,
     now: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
+    transport: httpx.BaseTransport | None = None,
 ) -> int:
     """Print the logs once, or keep printing them with --follow until interrupted."""
     try:
@@ -108,7 +109,8 @@ def run(
         return EXIT_BAD_INPUT
     colour = colour_supported(sys.stdout, os.environ)
     base = args.url.rstrip("/")
-    with httpx.Client(base_url=base, timeout=REQUEST_TIMEOUT_SECONDS) as http:
+    client = httpx.Client(base_url=base, timeout=REQUEST_TIMEOUT_SECONDS, transport=transport)
+    with client as http:
         reader = LogsClient(http, args.function, text=args.filter)
         try:
             print_all(reader.fetch(since), sys.stdout, colour=colour)
