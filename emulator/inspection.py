@@ -123,12 +123,16 @@ def stats(invocations: Sequence[InvocationLog]) -> dict[str, Any]:
         "invocations": len(summaries),
         "errors": sum(1 for summary in summaries if summary.status != STATUS_OK),
         "coldStarts": sum(1 for summary in summaries if summary.cold),
-        "p50Ms": percentile(durations, 0.5),
-        "p95Ms": percentile(durations, 0.95),
+        "p50Ms": _rounded(percentile(durations, 0.5)),
+        "p95Ms": _rounded(percentile(durations, 0.95)),
         "chart": [
             {"ms": round(s.duration_ms, 2), "cold": s.cold, "status": s.status} for s in recent
         ],
     }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
 
 def function_view(
