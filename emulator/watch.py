@@ -36,6 +36,8 @@ IGNORED_DIRS = (".aws-sam", ".lambdock", ".ruff_cache", ".git", "__pycache__", "
 
 Loader = Callable[[Settings], Template]
 RETRY_SECONDS = 5.0
+# How many changed paths a reload notice names.
+SHOW_PATHS = 3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,9 +128,11 @@ class Reloader:
         for name in names:
             await self.services.pool.drain(name)
         if names:
-            shown = ", ".join(sorted(self._relative(path) for path in resolved))
+            shown = sorted(self._relative(path) for path in resolved)
+            more = f" and {len(shown) - SHOW_PATHS} more" if len(shown) > SHOW_PATHS else ""
             self.services.console.notice(
-                f"code changed ({shown}): {', '.join(names)} run it from the next invocation"
+                f"{', '.join(shown[:SHOW_PATHS])}{more} changed: "
+                f"new code for {', '.join(names)} from the next invocation"
             )
 
     def _relative(self, path: Path) -> str:
