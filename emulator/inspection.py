@@ -131,6 +131,11 @@ def stats(invocations: Sequence[InvocationLog]) -> dict[str, Any]:
     }
 
 
+def epoch_ms(epoch_seconds: float) -> int:
+    """Epoch milliseconds, as the AWS APIs and the dashboard's JSON carry times."""
+    return int(epoch_seconds * 1000)
+
+
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
@@ -168,7 +173,7 @@ def invocation_view(
         "requestId": log.request_id,
         "functionName": log.function_name,
         "logStreamName": log.log_stream_name,
-        "startedAt": round(log.started_at * 1000),
+        "startedAt": epoch_ms(log.started_at),
         "status": summary.status if summary else "unknown",
         "errorType": summary.error_type if summary else None,
         "durationMs": round(summary.duration_ms, 2) if summary else None,
@@ -186,8 +191,8 @@ def stream_view(stream: LogStream) -> dict[str, Any]:
     """A log stream as CloudWatch's DescribeLogStreams names its fields."""
     return {
         "logStreamName": stream.log_stream_name,
-        "firstEventTimestamp": round(stream.first_event * 1000),
-        "lastEventTimestamp": round(stream.last_event * 1000),
+        "firstEventTimestamp": epoch_ms(stream.first_event),
+        "lastEventTimestamp": epoch_ms(stream.last_event),
         "invocations": stream.invocations,
     }
 

@@ -71,9 +71,10 @@ async def invocations(
     """Finished invocations, oldest first: the newest `limit` after the cursor `after`."""
     services = _services(request)
     name = _function_name(services, function) if function is not None else None
-    found = services.logs.timeline(
-        after=after, function_name=name, since=since / 1000 if since is not None else None
-    )
+    found = services.logs.timeline(after=after, function_name=name)
+    if since is not None:
+        # Compared in the milliseconds the caller saw, so `since=startedAt` includes that one.
+        found = [log for log in found if inspection.epoch_ms(log.started_at) >= since]
     with_lines = lines or bool(filter)
     views = [inspection.invocation_view(log, lines=with_lines, text=filter) for log in found]
     if filter:
