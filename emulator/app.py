@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from emulator import wire
-from emulator.api import admin, admin_data, dashboard, invoke
+from emulator.api import admin, admin_data, cloudwatch_logs, dashboard, invoke
 from emulator.backends.base import Backend
 from emulator.clock import Clock, SystemClock, new_request_id
 from emulator.errors import ApiError
@@ -61,6 +61,7 @@ def create_app(
     app.include_router(admin_data.router)
     app.include_router(dashboard.router)
     app.include_router(invoke.router)
+    app.router.routes.append(cloudwatch_logs.ROUTE)
     return app
 
 

@@ -1,5 +1,6 @@
 """`lambdock logs` against a real `lambdock up`: the function's invocations START..REPORT,
---filter and --since, --follow picking up new invocations, and logs kept across a restart."""
+--filter and --since, --follow picking up new invocations, and logs kept across a restart; and
+boto3's CloudWatch Logs client (what `aws logs tail --endpoint-url` uses) reading the same."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import httpx
 import pytest
 
@@ -151,3 +153,20 @@ def test_logs_are_kept_on_disk_and_served_after_a_restart(running: Lambdock, pro
     with lambdock_up(project / "template.yaml", log, args, THIS_CHECKOUT) as restarted:
         done = lambdock("logs", "Hello", "--url", restarted.base_url)
     assert "hello ada from Hello" in message_lines(done.stdout)
+
+
+def test_the_cloudwatch_logs_client_reads_a_functions_log_group(running: Lambdock) -> None:
+    logs = boto3.client(
+        "logs",
+        endpoint_url=running.base_url,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    pages = logs.get_paginator("filter_log_events").paginate(
+        logGroupName="/aws/lambda/Hello", interleaved=True, filterPattern="hello", startTime=0
+    )
+    messages = [event["message"] for page in pages for event in page["events"]]
+    streams = logs.describe_log_streams(logGroupName="/aws/lambda/Hello")["logStreams"]
+    assert messages == ["hello ada from Hello", "hello grace from Hello"]
+    assert len(streams) == 1
