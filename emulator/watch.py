@@ -27,6 +27,7 @@ from emulator.errors import LambdockError
 from emulator.services import Services
 from emulator.settings import Settings
 from emulator.stack import load_stack_template
+from emulator.template import template_path
 from emulator.template.models import FunctionConfig, Template
 
 log = logging.getLogger("lambdock.watch")
@@ -87,9 +88,14 @@ def functions_using(template: Template, changed: Iterable[Path]) -> tuple[str, .
     )
 
 
+def template_file(settings: Settings) -> Path:
+    """The template file itself, also when the settings name its project folder."""
+    return template_path(settings.template).resolve()
+
+
 def watched_roots(settings: Settings, template: Template) -> tuple[Path, ...]:
     """The project folder, and code folders outside it (CodeUri: ../shared), that exist."""
-    project = settings.project_dir
+    project = template_file(settings).parent
     roots = [project]
     if settings.env_vars_file is not None:
         roots.append(settings.env_vars_file.resolve().parent)
@@ -114,7 +120,7 @@ class Reloader:
 
     def _template_files(self) -> set[Path]:
         settings = self.services.settings
-        files = {settings.template.resolve()}
+        files = {template_file(settings)}
         if settings.env_vars_file is not None:
             files.add(settings.env_vars_file.resolve())
         return files
@@ -137,7 +143,7 @@ class Reloader:
 
     def _relative(self, path: Path) -> str:
         with contextlib.suppress(ValueError):
-            return str(path.relative_to(self.services.settings.project_dir))
+            return str(path.relative_to(template_file(self.services.settings).parent))
         return str(path)
 
     async def reload_template(self) -> bool:

@@ -67,3 +67,11 @@ def test_the_project_folder_and_code_outside_it_are_watched(tmp_path: Path) -> N
         project, fn("A", project / "src"), fn("B", shared), fn("C", tmp_path / "missing")
     )
     assert watched_roots(settings, served) == (project.resolve(), shared.resolve())
+
+
+def test_a_project_folder_given_as_the_template_is_watched_itself(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "template.yaml").write_text("Resources: {}\n")
+    served = template(project)
+    assert watched_roots(Settings(template=project), served) == (project.resolve(),)
