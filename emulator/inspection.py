@@ -1,18 +1,17 @@
 """Read-only views of a running lambdock, as JSON-ready dicts: its functions with their routes,
 triggers and latency, its invocations and their logs, the async queue and the buckets.
 
-The dashboard and `lambdock logs` read these through `/_lambdock/api/...`. Parts that other
-pieces provide are optional: object listing comes from a `BucketBrowser` the storage part sets
-on `Services.bucket_browser`, queue entries from a queue that has `snapshot(limit)`.
+The dashboard and `lambdock logs` read these through `/_lambdock/api/...`. Object listing is
+optional: it comes from a `BucketBrowser` the storage part sets on `Services.bucket_browser`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from emulator.logs import STATUS_OK, InvocationLog, LogStream, matching_lines
 from emulator.template.models import EventSpec, FunctionConfig, Template
@@ -44,13 +43,6 @@ class BucketBrowser(Protocol):
     async def list_buckets(self) -> list[str]: ...
 
     async def list_objects(self, bucket: str, prefix: str, limit: int) -> list[ObjectInfo]: ...
-
-
-@runtime_checkable
-class QueueListing(Protocol):
-    """A queue that can show what waits in it (the durable queue of the async-queue work)."""
-
-    def snapshot(self, limit: int) -> Sequence[Mapping[str, Any]]: ...
 
 
 class MinioBrowser:
@@ -197,13 +189,10 @@ def stream_view(stream: LogStream) -> dict[str, Any]:
     }
 
 
-def queue_view(queue: object, limit: int = 50) -> dict[str, Any]:
-    """How many events wait, and which, when the queue can list them."""
+def queue_view(queue: object) -> dict[str, Any]:
+    """How many async events wait (None when the queue cannot say)."""
     pending = getattr(queue, "pending", None)
-    entries = None
-    if isinstance(queue, QueueListing):
-        entries = [dict(entry) for entry in queue.snapshot(limit)]
-    return {"pending": pending() if callable(pending) else None, "entries": entries}
+    return {"pending": pending() if callable(pending) else None}
 
 
 def buckets_view(template: Template, listed: Sequence[str] | None) -> list[dict[str, Any]]:

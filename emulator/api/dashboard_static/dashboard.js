@@ -243,16 +243,43 @@ async function loadSources() {
 
 // --- queue and buckets --------------------------------------------------------------------
 
+// The durable queue (when lambdock has it) lists its events at /_lambdock/async-events and its
+// schedules at /_lambdock/schedules; otherwise api/queue still says how many events wait.
+async function optionalJSON(path) {
+  const response = await fetch(path, { cache: "no-store" });
+  if (response.status === 404) return null;
+  if (!response.ok) throw new Error(`${path}: ${response.status}`);
+  return response.json();
+}
+
+function queueTable(events) {
+  return el("table", {}, el("thead", {}, el("tr", {},
+    el("th", {}, "function"), el("th", {}, "request id"), el("th", {}, "state"), el("th", { class: "num" }, "attempts"))),
+  el("tbody", {}, events.map((event) => el("tr", { title: event.lastError || "" },
+    el("td", {}, event.functionName), el("td", { class: "mono" }, shortId(event.requestId)),
+    el("td", {}, event.state), el("td", { class: "num" }, event.attempts)))));
+}
+
+function scheduleList(schedules) {
+  return el("ul", {}, schedules.map((rule) => el("li", {},
+    el("span", { class: "mono" }, rule.expression), ` → ${rule.functionName}`,
+    rule.nextFiring ? el("span", { class: "hint" }, ` next ${rule.nextFiring}`) : null)));
+}
+
 async function refreshQueue() {
-  const queue = await getJSON(`${API}/queue`);
   const box = document.getElementById("queue");
-  const waiting = queue.pending === null ? "unknown" : queue.pending;
-  const parts = [el("p", {}, el("b", {}, waiting), " events waiting")];
-  if (queue.entries && queue.entries.length) {
-    parts.push(el("table", {}, el("tbody", {}, queue.entries.map((entry) =>
-      el("tr", {}, el("td", {}, entry.functionName || ""), el("td", { class: "mono" }, entry.requestId || ""),
-        el("td", {}, entry.state || entry.status || ""))))));
+  const listing = await optionalJSON("async-events?limit=20");
+  const parts = [];
+  if (listing) {
+    const counts = Object.entries(listing.counts).map(([state, count]) => `${count} ${state}`);
+    parts.push(el("p", {}, counts.join(" · ") || "no events yet"));
+    if (listing.events.length) parts.push(queueTable(listing.events));
+  } else {
+    const queue = await getJSON(`${API}/queue`);
+    parts.push(el("p", {}, el("b", {}, queue.pending === null ? "unknown" : queue.pending), " events waiting"));
   }
+  const schedules = await optionalJSON("schedules");
+  if (schedules && schedules.schedules.length) parts.push(el("h3", {}, "Schedules"), scheduleList(schedules.schedules));
   box.replaceChildren(...parts);
 }
 
