@@ -1,4 +1,4 @@
-"""The `lambdock` command line: up, invoke, validate, logs, init, generate-event."""
+"""The `lambdock` command line: up, invoke, validate."""
 
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from pathlib import Path
 
 import uvicorn
 
-from emulator import commands as standalone
-from emulator import watch
 from emulator.app import create_app
 from emulator.backends import select_backend
 from emulator.clock import SystemClock, new_request_id
+from emulator.commands import add_standalone, run_standalone
 from emulator.errors import BackendError, LambdockError, TemplateError
 from emulator.invoker import InvocationRequest
 from emulator.log_archive import LogArchive
@@ -25,6 +24,7 @@ from emulator.services import Services, build_services
 from emulator.settings import Settings
 from emulator.stack import load_stack_template
 from emulator.template.models import Template
+from emulator.watch import watch_files
 
 EXIT_BAD_INPUT = 2
 
@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--port", type=int, default=3000)
     up.add_argument("--backend", choices=["auto", "process", "docker"], default="auto")
     up.add_argument(
+        "--no-watch",
+        dest="watch",
+        action="store_false",
+        help="do not reload code and template when they change",
+    )
+    up.add_argument(
         "--max-concurrency",
         type=int,
         default=10,
@@ -54,12 +60,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     up.add_argument("--idle-timeout", type=float, default=300.0, help="seconds")
     up.add_argument("--warm", choices=["lazy", "eager"], default="lazy")
-    up.add_argument(
-        "--no-watch",
-        dest="watch",
-        action="store_false",
-        help="do not reload code and template when they change",
-    )
     up.add_argument(
         "--retry-delay",
         type=float,
@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     invoke.add_argument("--backend", choices=["auto", "process", "docker"], default="auto")
     validate = commands.add_parser("validate", help="load and check the template")
     _common(validate)
-    standalone.add_parsers(commands)
+    add_standalone(commands)
     return parser
 
 
@@ -93,6 +93,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         env_vars_file=args.env_vars,
     )
     extra = {
+        "watch": getattr(args, "watch", None),
         "host": getattr(args, "host", None),
         "port": getattr(args, "port", None),
         "backend": getattr(args, "backend", None),
@@ -100,7 +101,6 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "idle_timeout": getattr(args, "idle_timeout", None),
         "warm": getattr(args, "warm", None),
         "retry_delay_scale": getattr(args, "retry_delay", None),
-        "watch": getattr(args, "watch", None),
     }
     return replace(settings, **{k: v for k, v in extra.items() if v is not None})
 
@@ -108,7 +108,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a subcommand; bad input exits 2 with a message naming where the problem is."""
     args = build_parser().parse_args(argv)
-    done = standalone.run(args)
+    done = run_standalone(args)
     if done is not None:
         return done
     settings = settings_from(args)
@@ -200,7 +200,7 @@ def _up(settings: Settings, template: Template) -> int:
         services.on_ready.append(lambda: _print_ready(settings, services.template(), backend.name))
         services.logs.keep_on_disk(LogArchive(settings.resolved_state_dir / "logs"))
         if settings.watch:
-            watch.install(services)
+            watch_files(services)
 
     app = create_app(settings, template, backend, configure=announce)
     config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)

@@ -119,12 +119,6 @@ def build_services(
         on_line=on_line,
     )
     invoker = Invoker(stack.current, pool, logs, clock=clock, request_ids=request_ids)
-
-    def summarise(result: InvocationResult) -> None:
-        function = stack.current().function(result.function_name)
-        logs.record(result.log, summarize(result, function.memory_size if function else 0))
-
-    invoker.on_finished.append(summarise)
     queue = MemoryQueue(invoker, retry_delay_scale=settings.retry_delay_scale)
     started = datetime.datetime.fromtimestamp(clock.time(), datetime.UTC)
     services = Services(
@@ -143,4 +137,16 @@ def build_services(
     services.endpoint_providers.append(
         lambda function: {"AWS_ENDPOINT_URL_LAMBDA": f"http://127.0.0.1:{settings.port}"}
     )
+    _summarise_invocations(services)
     return services
+
+
+def _summarise_invocations(services: Services) -> None:
+    """Hand the log store a summary of every finished invocation (status, timing, memory)."""
+
+    def summarise(result: InvocationResult) -> None:
+        function = services.template().function(result.function_name)
+        memory_size = function.memory_size if function is not None else 0
+        services.logs.record(result.log, summarize(result, memory_size))
+
+    services.invoker.on_finished.append(summarise)

@@ -231,7 +231,7 @@ async def _guarded(done: Awaitable[None], services: Services) -> None:
         services.console.error(f"after the reload, a trigger could not follow: {exc}")
 
 
-def install(services: Services) -> Reloader:
+def watch_files(services: Services) -> Reloader:
     """Watch while the app runs; the health endpoint reports the reloader under `watch`."""
     reloader = Reloader(services)
     services.startups.append(reloader.start)

@@ -11,13 +11,13 @@ from emulator.commands import generate_event, init, logs
 _COMMANDS = {"init": init, "generate-event": generate_event, "logs": logs}
 
 
-def add_parsers(commands: Any) -> None:
+def add_standalone(commands: Any) -> None:
     """Register these subcommands on the main parser's subparsers."""
     for module in _COMMANDS.values():
         module.add_parser(commands)
 
 
-def run(args: argparse.Namespace) -> int | None:
+def run_standalone(args: argparse.Namespace) -> int | None:
     """Run the command if it is one of these; None when it is not."""
     module = _COMMANDS.get(args.command)
     return None if module is None else module.run(args)
