@@ -93,9 +93,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
         env_vars_file=args.env_vars,
     )
     extra = {
-        "watch": getattr(args, "watch", None),
         "host": getattr(args, "host", None),
         "port": getattr(args, "port", None),
+        "watch": getattr(args, "watch", None),
         "backend": getattr(args, "backend", None),
         "default_concurrency": getattr(args, "max_concurrency", None),
         "idle_timeout": getattr(args, "idle_timeout", None),
