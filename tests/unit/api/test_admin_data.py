@@ -232,11 +232,13 @@ async def test_the_dashboard_page_and_its_files_are_served(make_app: AppFactory)
         page = await running.client.get("/_lambdock/")
         script = await running.client.get("/_lambdock/static/dashboard.js")
         style = await running.client.get("/_lambdock/static/dashboard.css")
-        other = await running.client.get("/_lambdock/static/..%2Fdashboard.py")
+        unknown = await running.client.get("/_lambdock/static/notes.txt")
+        escaping = await running.client.get("/_lambdock/static/..%2Fdashboard.py")
     assert (bare.status_code, bare.headers["location"]) == (308, "/_lambdock/")
     assert page.status_code == 200
     assert page.headers["content-type"] == "text/html; charset=utf-8"
     assert '<script src="static/dashboard.js" defer></script>' in page.text
     assert script.headers["content-type"] == "text/javascript; charset=utf-8"
     assert style.headers["content-type"] == "text/css; charset=utf-8"
-    assert other.status_code == 404
+    assert unknown.status_code == 404
+    assert escaping.status_code != 200 and "import" not in escaping.text
