@@ -106,6 +106,24 @@ def watched_roots(settings: Settings, template: Template) -> tuple[Path, ...]:
     return tuple(root for root in roots if root.exists())
 
 
+def forget_bytecode(changed: Iterable[Path]) -> int:
+    """Delete the cached bytecode of changed Python files; returns how many were deleted.
+
+    Python trusts a `__pycache__` file whose recorded source mtime (whole seconds) and size
+    match, so an edit that keeps the size within the second of the last import would run the old
+    code. Lambda never meets this: its task root is read-only, so no bytecode is written there.
+    """
+    removed = 0
+    for path in changed:
+        if path.suffix != ".py":
+            continue
+        for cached in (path.parent / "__pycache__").glob(f"{path.stem}.*.pyc"):
+            with contextlib.suppress(OSError):
+                cached.unlink()
+                removed += 1
+    return removed
+
+
 class Reloader:
     """Applies file changes to a running lambdock."""
 
@@ -130,7 +148,10 @@ class Reloader:
         resolved = {path.resolve() for path in changed}
         if resolved & self._template_files():
             await self.reload_template()
-        names = functions_using(self.services.template(), resolved - self._template_files())
+        code = resolved - self._template_files()
+        names = functions_using(self.services.template(), code)
+        if names:
+            forget_bytecode(code)
         for name in names:
             await self.services.pool.drain(name)
         if names:

@@ -7,7 +7,13 @@ from pathlib import Path
 
 from emulator.settings import Settings
 from emulator.template.models import EventSpec, FunctionConfig, Template
-from emulator.watch import TemplateChange, compare, functions_using, watched_roots
+from emulator.watch import (
+    TemplateChange,
+    compare,
+    forget_bytecode,
+    functions_using,
+    watched_roots,
+)
 
 
 def fn(name: str, code: Path | None, **changes: object) -> FunctionConfig:
@@ -75,3 +81,13 @@ def test_a_project_folder_given_as_the_template_is_watched_itself(tmp_path: Path
     (project / "template.yaml").write_text("Resources: {}\n")
     served = template(project)
     assert watched_roots(Settings(template=project), served) == (project.resolve(),)
+
+
+def test_changed_python_files_lose_their_cached_bytecode(tmp_path: Path) -> None:
+    cache = tmp_path / "__pycache__"
+    cache.mkdir()
+    for name in ("app.cpython-311.pyc", "app.cpython-312.pyc", "other.cpython-311.pyc"):
+        (cache / name).write_bytes(b"")
+    removed = forget_bytecode([tmp_path / "app.py", tmp_path / "data.json"])
+    assert removed == 2
+    assert [path.name for path in cache.iterdir()] == ["other.cpython-311.pyc"]
