@@ -9,17 +9,25 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+import urllib3.exceptions
+from minio import Minio
+from minio.error import MinioException
+
+from emulator.errors import StorageError
 from emulator.logs import STATUS_OK, InvocationLog, LogStream, matching_lines
+from emulator.storage.endpoint import S3Endpoint, minio_client
 from emulator.template.models import EventSpec, FunctionConfig, Template
 
 if TYPE_CHECKING:
-    from minio import Minio
-
     from emulator.environment import Environment
+
+_T = TypeVar("_T")
+Connect = Callable[..., AbstractContextManager[Minio]]
 
 # Event types that are routes of an API rather than triggers (SAM event source types).
 ROUTE_TYPES = ("Api", "HttpApi")
@@ -46,23 +54,42 @@ class BucketBrowser(Protocol):
 
 
 class MinioBrowser:
-    """A BucketBrowser over a MinIO client; the SDK's blocking calls run in a thread."""
+    """A BucketBrowser on lambdock's S3 endpoint through the storage package's bounded client.
 
-    def __init__(self, client: Minio) -> None:
-        self._client = client
+    The SDK's blocking calls run in a thread; its exceptions become StorageError here."""
+
+    def __init__(
+        self, endpoint: S3Endpoint, *, connect: Connect = minio_client, timeout: float = 10.0
+    ) -> None:
+        self._endpoint = endpoint
+        self._connect = connect
+        self._timeout = timeout
 
     async def list_buckets(self) -> list[str]:
         """Every bucket's name."""
-        buckets = await asyncio.to_thread(self._client.list_buckets)
-        return sorted(bucket.name for bucket in buckets)
+        return await asyncio.to_thread(self._guarded, self._buckets)
 
     async def list_objects(self, bucket: str, prefix: str, limit: int) -> list[ObjectInfo]:
         """Up to `limit` objects under `prefix`, in key order."""
-        return await asyncio.to_thread(self._list, bucket, prefix, limit)
+        return await asyncio.to_thread(
+            self._guarded, lambda c: self._objects(c, bucket, prefix, limit)
+        )
 
-    def _list(self, bucket: str, prefix: str, limit: int) -> list[ObjectInfo]:
+    def _guarded(self, call: Callable[[Minio], _T]) -> _T:
+        try:
+            with self._connect(self._endpoint, timeout=self._timeout) as client:
+                return call(client)
+        except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise StorageError(f"cannot list {self._endpoint.url}: {exc}") from None
+
+    @staticmethod
+    def _buckets(client: Minio) -> list[str]:
+        return sorted(bucket.name for bucket in client.list_buckets())
+
+    @staticmethod
+    def _objects(client: Minio, bucket: str, prefix: str, limit: int) -> list[ObjectInfo]:
         found: list[ObjectInfo] = []
-        for item in self._client.list_objects(bucket, prefix=prefix or None, recursive=True):
+        for item in client.list_objects(bucket, prefix=prefix or None, recursive=True):
             if len(found) >= limit:
                 break
             modified = item.last_modified.isoformat() if item.last_modified else None

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from emulator import inspection, wire
 from emulator.commands.generate_event import new_stamp
 from emulator.commands.sample_events import SOURCES, SampleOptions
-from emulator.errors import ResourceNotFound
+from emulator.errors import ResourceNotFound, StorageError
 from emulator.services import Services
 
 router = APIRouter(prefix=f"{wire.ADMIN_PREFIX}/api")
@@ -112,13 +112,18 @@ async def buckets(request: Request) -> JSONResponse:
     """The template's buckets, and whether object browsing is available."""
     services = _services(request)
     browser = services.bucket_browser
-    listed = await browser.list_buckets() if browser is not None else None
-    return JSONResponse(
-        {
-            "storage": browser is not None,
-            "buckets": inspection.buckets_view(services.template(), listed),
-        }
-    )
+    listed, error = None, None
+    if browser is not None:
+        try:
+            listed = await browser.list_buckets()
+        except StorageError as exc:
+            error = str(exc)
+    body = {
+        "storage": browser is not None,
+        "error": error,
+        "buckets": inspection.buckets_view(services.template(), listed),
+    }
+    return JSONResponse(body)
 
 
 @router.get("/buckets/{bucket}/objects")
@@ -132,7 +137,10 @@ async def objects(
     browser = _services(request).bucket_browser
     if browser is None:
         raise ResourceNotFound("No storage is connected: lambdock runs without S3")
-    found = await browser.list_objects(bucket, prefix, limit)
+    try:
+        found = await browser.list_objects(bucket, prefix, limit)
+    except StorageError as exc:
+        return JSONResponse({"bucket": bucket, "prefix": prefix, "error": str(exc)}, 502)
     listing = [
         {"key": o.key, "size": o.size, "lastModified": o.last_modified, "eTag": o.etag}
         for o in found

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from emulator.inspection import percentile, route_of, stats, trigger_of
+import contextlib
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import urllib3.exceptions
+
+from emulator.errors import StorageError
+from emulator.inspection import MinioBrowser, ObjectInfo, percentile, route_of, stats, trigger_of
 from emulator.logs import InvocationLog, InvocationSummary
+from emulator.storage.endpoint import S3Endpoint
 from emulator.template.models import EventSpec
 
 
@@ -73,3 +84,54 @@ def test_an_s3_trigger_names_its_bucket_and_events() -> None:
         "type": "S3",
         "detail": "data s3:ObjectCreated:*",
     }
+
+
+@dataclass
+class Listed:
+    object_name: str
+    size: int
+    last_modified: datetime.datetime | None
+    etag: str | None
+
+
+@dataclass
+class Bucket:
+    name: str
+
+
+class FakeMinio:
+    def list_buckets(self) -> list[Bucket]:
+        return [Bucket("b"), Bucket("a")]
+
+    def list_objects(self, bucket: str, *, prefix: str | None, recursive: bool) -> Iterator[Listed]:
+        assert (bucket, prefix, recursive) == ("a", "in/", True)
+        moment = datetime.datetime(2024, 5, 1, tzinfo=datetime.UTC)
+        yield from (Listed(f"in/{n}.csv", n, moment, f'"e{n}"') for n in range(5))
+
+
+ENDPOINT = S3Endpoint("http://127.0.0.1:9000", "key", "secret")
+
+
+@contextlib.contextmanager
+def fake_connect(endpoint: S3Endpoint, *, timeout: float) -> Iterator[Any]:
+    assert (endpoint, timeout) == (ENDPOINT, 10.0)
+    yield FakeMinio()
+
+
+async def test_the_minio_browser_lists_buckets_and_a_bounded_page_of_objects() -> None:
+    browser = MinioBrowser(ENDPOINT, connect=fake_connect)
+    assert await browser.list_buckets() == ["a", "b"]
+    assert await browser.list_objects("a", "in/", 2) == [
+        ObjectInfo("in/0.csv", 0, "2024-05-01T00:00:00+00:00", '"e0"'),
+        ObjectInfo("in/1.csv", 1, "2024-05-01T00:00:00+00:00", '"e1"'),
+    ]
+
+
+async def test_the_minio_browser_turns_sdk_failures_into_storage_errors() -> None:
+    @contextlib.contextmanager
+    def refused(endpoint: S3Endpoint, *, timeout: float) -> Iterator[Any]:
+        raise urllib3.exceptions.MaxRetryError(None, "/", "connection refused")  # type: ignore[arg-type]
+        yield
+
+    with pytest.raises(StorageError, match=r"cannot list http://127\.0\.0\.1:9000"):
+        await MinioBrowser(ENDPOINT, connect=refused).list_buckets()

@@ -295,15 +295,17 @@ async function refreshBuckets() {
     b.logicalId ? el("span", { class: "hint" }, ` (${b.logicalId})`) : null));
   box.replaceChildren(el("ul", {}, items));
   if (!found.storage) box.append(el("p", { class: "empty" }, "S3 is not connected: objects cannot be listed."));
+  if (found.error) box.append(el("p", { class: "empty" }, found.error));
 }
 
 async function showObjects(bucket, prefix) {
-  const found = await getJSON(`${API}/buckets/${encodeURIComponent(bucket)}/objects?prefix=${encodeURIComponent(prefix)}`);
+  const response = await fetch(`${API}/buckets/${encodeURIComponent(bucket)}/objects?prefix=${encodeURIComponent(prefix)}`);
+  const found = await response.json();
   const panel = document.getElementById("objects");
   panel.hidden = false;
   panel.dataset.bucket = bucket;
-  document.getElementById("objects-title").textContent = bucket;
-  panel.querySelector("tbody").replaceChildren(...found.objects.map((o) => el("tr", {},
+  document.getElementById("objects-title").textContent = found.error ? `${bucket}: ${found.error}` : bucket;
+  panel.querySelector("tbody").replaceChildren(...(found.objects || []).map((o) => el("tr", {},
     el("td", { class: "mono" }, o.key), el("td", { class: "num" }, o.size), el("td", {}, o.lastModified || ""))));
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from emulator.errors import StorageError
 from emulator.inspection import ObjectInfo
 from tests.fakes import FakeContext
 from tests.unit.api.conftest import AppFactory, function
@@ -179,6 +180,7 @@ async def test_buckets_are_the_templates_without_storage(make_app: AppFactory) -
         objects = await running.client.get(f"{API}/buckets/data-bucket/objects")
     assert found == {
         "storage": False,
+        "error": None,
         "buckets": [{"bucketName": "data-bucket", "logicalId": "Data", "exists": None}],
     }
     assert objects.status_code == 404
@@ -242,3 +244,25 @@ async def test_the_dashboard_page_and_its_files_are_served(make_app: AppFactory)
     assert style.headers["content-type"] == "text/css; charset=utf-8"
     assert unknown.status_code == 404
     assert escaping.status_code != 200 and "import" not in escaping.text
+
+
+class BrokenBrowser:
+    async def list_buckets(self) -> list[str]:
+        raise StorageError("cannot list http://127.0.0.1:9000: connection refused")
+
+    async def list_objects(self, bucket: str, prefix: str, limit: int) -> list[ObjectInfo]:
+        raise StorageError("cannot list http://127.0.0.1:9000: connection refused")
+
+
+async def test_storage_that_does_not_answer_is_reported_not_raised(make_app: AppFactory) -> None:
+    async with make_app(BUCKET + function("Hello", "app.hello"), HANDLERS) as running:
+        running.services.bucket_browser = BrokenBrowser()
+        found = await running.client.get(f"{API}/buckets")
+        listed = await running.client.get(f"{API}/buckets/data-bucket/objects")
+    assert found.status_code == 200
+    assert found.json()["error"] == "cannot list http://127.0.0.1:9000: connection refused"
+    assert found.json()["buckets"][0]["exists"] is None
+    assert (listed.status_code, listed.json()["error"]) == (
+        502,
+        "cannot list http://127.0.0.1:9000: connection refused",
+    )
