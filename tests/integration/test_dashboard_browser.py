@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import REPO, Lambdock, lambdock_up
+from tests.support import Lambdock, lambdock_up
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Keep the browser to loopback: no updates, sync, first-run pages or background fetches.
@@ -68,7 +68,7 @@ def running(tmp_path: Path) -> Iterator[Lambdock]:
     (project / "src" / "app.py").write_text(HANDLER)
     (project / "template.yaml").write_text(TEMPLATE)
     args = ["--backend", "process", "--no-watch"]
-    env = {"PYTHONPATH": str(REPO), "NO_COLOR": "1"}
+    env = {"NO_COLOR": "1"}
     with lambdock_up(project / "template.yaml", tmp_path / "lambdock.log", args, env) as server:
         yield server
 

@@ -13,11 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support import REPO, Lambdock, lambdock_up
+from tests.support import Lambdock, lambdock_up
 
 WAIT_SECONDS = 20.0
-# The lambdock under test is this checkout's, whatever else is installed.
-THIS_CHECKOUT = {"PYTHONPATH": str(REPO)}
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -86,7 +84,7 @@ def project(tmp_path: Path) -> Path:
 def running(project: Path) -> Iterator[Lambdock]:
     log = project.parent / f"{project.name}-lambdock.log"
     args = ["--backend", "process"]
-    with lambdock_up(project / "template.yaml", log, args, THIS_CHECKOUT) as server:
+    with lambdock_up(project / "template.yaml", log, args) as server:
         yield server
 
 
@@ -133,7 +131,7 @@ def test_a_broken_template_keeps_the_last_good_one_then_the_fix_is_served(
 def test_no_watch_leaves_the_code_alone(project: Path) -> None:
     log = project.parent / f"{project.name}-nowatch.log"
     args = ["--backend", "process", "--no-watch"]
-    with lambdock_up(project / "template.yaml", log, args, THIS_CHECKOUT) as up:
+    with lambdock_up(project / "template.yaml", log, args) as up:
         assert invoke(up, "Hello")["answer"] == "first"
         health = httpx.get(f"{up.base_url}/_lambdock/health", timeout=10).json()
         (project / "src" / "app.py").write_text(handler_source("not picked up"))

@@ -24,9 +24,7 @@ def test_an_initialised_project_is_served_at_once(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     event = (project / "events" / "hello.json").read_bytes()
     args = ["--backend", "process", "--no-watch"]
-    with lambdock_up(
-        project / "template.yaml", tmp_path / "up.log", args, {"PYTHONPATH": str(REPO)}
-    ) as running:
+    with lambdock_up(project / "template.yaml", tmp_path / "up.log", args) as running:
         url = f"{running.base_url}/2015-03-31/functions/HelloFunction/invocations"
         response = httpx.post(url, content=event, timeout=60)
         output = running.output()

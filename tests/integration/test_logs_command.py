@@ -18,7 +18,6 @@ import pytest
 from tests.support import REPO, Lambdock, lambdock_up
 
 WAIT_SECONDS = 20.0
-THIS_CHECKOUT = {"PYTHONPATH": str(REPO)}
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -58,7 +57,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def running(project: Path) -> Iterator[Lambdock]:
     log = project.parent / "lambdock.log"
     args = ["--backend", "process", "--no-watch"]
-    with lambdock_up(project / "template.yaml", log, args, THIS_CHECKOUT) as server:
+    with lambdock_up(project / "template.yaml", log, args) as server:
         for name, function in (("ada", "Hello"), ("grace", "Hello"), ("bob", "Other")):
             invoke(server, function, name)
         yield server
@@ -150,7 +149,7 @@ def test_logs_are_kept_on_disk_and_served_after_a_restart(running: Lambdock, pro
     assert (project / ".lambdock" / "logs" / "Hello.jsonl").exists()
     log = project.parent / "restarted.log"
     args = ["--backend", "process", "--no-watch"]
-    with lambdock_up(project / "template.yaml", log, args, THIS_CHECKOUT) as restarted:
+    with lambdock_up(project / "template.yaml", log, args) as restarted:
         done = lambdock("logs", "Hello", "--url", restarted.base_url)
     assert "hello ada from Hello" in message_lines(done.stdout)
 
