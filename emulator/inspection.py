@@ -174,11 +174,22 @@ def function_view(
         "timeout": function.timeout,
         "routes": [route_of(e) for e in function.events if e.type in ROUTE_TYPES],
         "triggers": [trigger_of(e) for e in function.events if e.type not in ROUTE_TYPES],
-        "environments": [
-            {"id": env.environment_id, "state": env.state.value, "invocations": env.invocations}
-            for env in environments
-        ],
+        "environments": [environment_view(env) for env in environments],
         "stats": stats(invocations),
+    }
+
+
+def environment_view(env: Environment) -> dict[str, Any]:
+    """An execution environment, and the invocation it is running now, if any."""
+    running = env.current_log
+    return {
+        "id": env.environment_id,
+        "state": env.state.value,
+        "invocations": env.invocations,
+        "logStreamName": env.log_stream_name,
+        "running": None
+        if running is None
+        else {"requestId": running.request_id, "startedAt": epoch_ms(running.started_at)},
     }
 
 

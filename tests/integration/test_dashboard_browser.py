@@ -9,10 +9,12 @@ Needs the Debian package `chromium` (/usr/bin/chromium) and the PyPI package `pl
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.support import Lambdock, lambdock_up
@@ -51,13 +53,31 @@ Resources:
           Properties:
             Path: /hello
             Method: GET
+  Gated:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: src
+      Handler: app.gated
+      Timeout: 30
 """
 
 HANDLER = """\
+import os
+import time
+
+
 def hello(event, context):
     name = event.get("name", "world")
     print(f"hello {name} from the dashboard")
     return {"greeting": f"hello {name}"}
+
+
+def gated(event, context):
+    deadline = time.monotonic() + 20
+    while not os.path.exists(event["gate"]) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return {"opened": os.path.exists(event["gate"])}
 """
 
 
@@ -126,3 +146,29 @@ def test_the_dashboard_shows_a_function_invokes_it_and_shows_its_log(
     card.locator("svg.chart rect").first.wait_for()
     page.screenshot(path=str(tmp_path / "03-log.png"), full_page=True)
     assert errors == []
+
+
+def test_a_running_invocation_shows_live_until_it_finishes(
+    running: Lambdock, page: Any, tmp_path: Path
+) -> None:
+    gate = tmp_path / "gate"
+    url = f"{running.base_url}/2015-03-31/functions/Gated/invocations"
+    answers: list[httpx.Response] = []
+    call = threading.Thread(
+        target=lambda: answers.append(httpx.post(url, json={"gate": str(gate)}, timeout=60))
+    )
+    page.goto(f"{running.base_url}/_lambdock/")
+    call.start()
+    try:
+        live = page.locator("#invocations tbody tr.running", has_text="Gated")
+        live.wait_for()
+        assert "running" in live.inner_text()
+        page.screenshot(path=str(tmp_path / "04-running.png"), full_page=True)
+    finally:
+        gate.write_text("open")
+        call.join(60)
+    assert answers[0].json() == {"opened": True}
+    finished = page.locator("#invocations tbody tr:not(.running)", has_text="Gated")
+    finished.wait_for()
+    assert "ok" in finished.inner_text()
+    assert page.locator("#invocations tbody tr.running").count() == 0

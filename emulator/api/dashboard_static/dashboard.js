@@ -121,11 +121,32 @@ function renderHeader(overview) {
   banner.textContent = error ? `The template does not load; still serving the last good one.\n${error}` : "";
 }
 
+function renderRunning(functions) {
+  // Invocations still running: one row each above the finished ones, replaced on every refresh.
+  const body = document.querySelector("#invocations tbody");
+  for (const row of body.querySelectorAll("tr.running")) row.remove();
+  const now = Date.now();
+  for (const fn of functions) {
+    for (const env of fn.environments) {
+      if (!env.running) continue;
+      body.prepend(el("tr", { class: "running", "data-request-id": env.running.requestId },
+        el("td", { class: "mono" }, clock(env.running.startedAt)),
+        el("td", {}, fn.functionName),
+        el("td", { class: "mono", title: env.running.requestId }, shortId(env.running.requestId)),
+        el("td", {}, badge("running", null)),
+        el("td", { class: "num" }, ms(Math.max(0, now - env.running.startedAt))),
+        el("td", {}, ""), el("td", {}, "")));
+      document.getElementById("no-invocations").hidden = true;
+    }
+  }
+}
+
 async function refreshOverview() {
   const overview = await getJSON(`${API}/overview`);
   state.functions = overview.functions;
   renderHeader(overview);
   renderFunctions(overview);
+  renderRunning(overview.functions);
 }
 
 // --- invocations ------------------------------------------------------------------------
@@ -153,7 +174,11 @@ async function refreshInvocations() {
   state.cursor = found.cursor;
   if (!found.invocations.length) return;
   const body = document.querySelector("#invocations tbody");
-  for (const inv of found.invocations) body.prepend(invocationRow(inv));
+  for (const inv of found.invocations) {
+    body.querySelector(`tr.running[data-request-id="${inv.requestId}"]`)?.remove();
+    const firstFinished = body.querySelector("tr:not(.running)");
+    body.insertBefore(invocationRow(inv), firstFinished);
+  }
   while (body.rows.length > KEEP_ROWS) body.lastElementChild.remove();
   document.getElementById("no-invocations").hidden = true;
 }
@@ -336,7 +361,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   loadSources().catch(() => {});
   refreshBuckets().catch(() => {});
-  poll(refreshOverview, 2);
+  poll(refreshOverview, 1);
   poll(refreshInvocations, 1);
   poll(refreshQueue, 3);
 });

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -266,3 +267,26 @@ async def test_storage_that_does_not_answer_is_reported_not_raised(make_app: App
         502,
         "cannot list http://127.0.0.1:9000: connection refused",
     )
+
+
+async def test_a_running_invocation_shows_on_its_environment(make_app: AppFactory) -> None:
+    gate = asyncio.Event()
+
+    async def wait(event: Any, context: FakeContext) -> Any:
+        await gate.wait()
+        return {}
+
+    async with make_app(function("Wait", "app.wait"), {"app.wait": wait}) as running:
+        call = asyncio.create_task(running.client.post(INVOKE.format("Wait"), json={}))
+        for _ in range(200):
+            overview = (await running.client.get(f"{API}/overview")).json()
+            (env,) = overview["functions"][0]["environments"] or [None]
+            if env is not None and env["running"] is not None:
+                break
+            await asyncio.sleep(0.01)
+        gate.set()
+        request_id = (await call).headers["x-amzn-RequestId"]
+        after = (await running.client.get(f"{API}/overview")).json()
+    assert env is not None
+    assert (env["state"], env["running"]["requestId"]) == ("busy", request_id)
+    assert after["functions"][0]["environments"][0]["running"] is None
