@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import socket
 import sys
 import urllib.parse
@@ -60,6 +61,11 @@ def _docker_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="NAME",
         help="run containers on this Docker network (reaching lambdock as host.docker.internal)",
+    )
+    parser.add_argument(
+        "--no-pull",
+        action="store_true",
+        help="never pull a missing image (also LAMBDOCK_NO_PULL=1); fail with a clear error",
     )
 
 
@@ -151,8 +157,15 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "retry_delay_scale": getattr(args, "retry_delay", None),
         "runtime_images": parse_runtime_images(getattr(args, "runtime_image", None) or []),
         "docker_network": getattr(args, "docker_network", None),
+        "pull_images": _pull_images(args),
     }
     return replace(settings, **{k: v for k, v in extra.items() if v is not None})
+
+
+def _pull_images(args: argparse.Namespace) -> bool:
+    # LAMBDOCK_NO_PULL=1 keeps a whole test run offline without a flag on every command.
+    refused = getattr(args, "no_pull", False) or os.environ.get("LAMBDOCK_NO_PULL") == "1"
+    return not refused
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -135,6 +135,8 @@ class EnvironmentFailed(LambdockError):
         self.payload = payload
         # What the environment wrote before it failed (an init traceback, say), for its log.
         self.output: list[str] = []
+        # Peak memory of the environment when it failed, for the REPORT line.
+        self.max_memory_mb = 0
 
 
 class BackendError(LambdockError):

@@ -38,6 +38,8 @@ class Settings:
     node_executable: str = "node"
     runtime_images: Mapping[str, str] = field(default_factory=dict)
     docker_network: str | None = None
+    # Whether the Docker backend may pull a missing image from its registry.
+    pull_images: bool = True
     s3_endpoint: str | None = None
     s3_access_key: str | None = None
     s3_secret_key: str | None = None

@@ -131,6 +131,7 @@ def connect(settings: Settings, *, required: bool) -> DockerBackend:
         runtime_images=settings.runtime_images,
         # A named pipe works only where the engine shares this host's filesystem.
         pipes_dir=_pipes_dir(owner.instance_id) if local else None,
+        pull_images=settings.pull_images,
     )
     backend.remove_stale()
     return backend
@@ -197,6 +198,7 @@ class DockerBackend:
         pipes_dir: Path | None = None,
         announce: Announce = _announce,
         cgroup_root: Path = Path("/sys/fs/cgroup"),
+        pull_images: bool = True,
     ) -> None:
         self.client = client
         self.network = network
@@ -207,6 +209,7 @@ class DockerBackend:
         self._pipes_dir = pipes_dir
         self._announce = announce
         self._cgroup_root = cgroup_root
+        self._pull_images = pull_images
         self._images = ImageCatalog(self._inspect_image, self._pull, announce)
         self._running: dict[str, ContainerEnvironment] = {}
 
@@ -364,6 +367,8 @@ class DockerBackend:
         return attrs
 
     async def _pull(self, image: str) -> None:
+        if not self._pull_images:
+            raise BackendError("pulling images is turned off (--no-pull / LAMBDOCK_NO_PULL=1)")
         await self._call(f"pulling {image}", self._pull_blocking, image)
 
     def _pull_blocking(self, image: str) -> None:
