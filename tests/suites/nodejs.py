@@ -171,6 +171,15 @@ class NodejsHandlers:
         assert after.function_error is None
         assert after.body["environmentId"] != before
 
+    def test_a_result_over_6mb_is_response_size_too_large_and_the_environment_serves_on(
+        self, lam: Any
+    ) -> None:
+        # AWS doc "Lambda quotas": 6 MB for a synchronous response.
+        result = invoke(lam, "BigResponse", {"bytes": 7 * 1024 * 1024})
+        assert result.function_error == "Unhandled"
+        assert result.body["errorType"] == "Function.ResponseSizeTooLarge"
+        assert invoke(lam, "BigResponse", {"bytes": 2}).body == "xx"
+
     def test_console_lines_carry_timestamp_request_id_and_level(self, lam: Any) -> None:
         result = invoke(lam, "Logging")
         assert result.body == "logged"
