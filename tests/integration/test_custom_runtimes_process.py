@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from tests.integration.conftest import lambda_client
-from tests.suites.common import this_checkout
 from tests.suites.golang import CustomRuntimes, build_go_project
 from tests.support import Lambdock, lambdock_up
 
@@ -20,7 +19,7 @@ def custom_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lambdock]
     """The built custom-runtime project served by the process backend."""
     template = build_go_project(tmp_path_factory.getbasetemp())
     log = tmp_path_factory.mktemp("lambdock-custom") / "lambdock.log"
-    with lambdock_up(template, log, ["--backend", "process"], this_checkout()) as running:
+    with lambdock_up(template, log, ["--backend", "process"]) as running:
         yield running
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.integration.conftest import lambda_client
-from tests.suites.common import require_tool, this_checkout
+from tests.suites.common import require_tool
 from tests.suites.nodejs import NodejsHandlers
 from tests.support import FIXTURES, Lambdock, lambdock_up
 
@@ -21,7 +21,7 @@ def nodejs_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lambdock]
     """The Node.js fixture project served by the process backend."""
     require_tool("node", "Node.js 18 or newer")
     log = tmp_path_factory.mktemp("lambdock-nodejs") / "lambdock.log"
-    with lambdock_up(NODEJS_TEMPLATE, log, ["--backend", "process"], this_checkout()) as running:
+    with lambdock_up(NODEJS_TEMPLATE, log, ["--backend", "process"]) as running:
         yield running
 
 

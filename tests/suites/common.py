@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import shutil
 import threading
@@ -16,8 +15,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-
-from tests.support import REPO
 
 # A line the Node.js runtime writes for console.* (AWS doc "Log and monitor Node.js Lambda
 # functions": timestamp, request id, level, message, tab-separated).
@@ -73,14 +70,6 @@ def invoke(lam: Any, name: str, event: Any = None, **kwargs: Any) -> Result:
     raw = response["Payload"].read()
     log = base64.b64decode(response.get("LogResult", "")).decode(errors="replace")
     return Result(response, raw, log)
-
-
-def this_checkout() -> dict[str, str]:
-    """Variables that make `python -m emulator` import this checkout's package, whatever the
-    working directory (lambdock starts in the template's folder, where an installed copy of the
-    package would otherwise win)."""
-    paths = [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]
-    return {"PYTHONPATH": os.pathsep.join(paths)}
 
 
 def require_tool(name: str, what: str) -> str:
