@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.integration.conftest import lambda_client
@@ -26,6 +27,13 @@ def custom_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lambdock]
 @pytest.fixture(scope="module")
 def lam(custom_stack: Lambdock) -> Any:
     return lambda_client(custom_stack.base_url)
+
+
+@pytest.fixture(scope="module")
+def http(custom_stack: Lambdock) -> Iterator[httpx.Client]:
+    """An HTTP client of the project's APIs, with bounded waits."""
+    with httpx.Client(base_url=custom_stack.base_url, timeout=30) as client:
+        yield client
 
 
 class TestCustomRuntimesInProcesses(CustomRuntimes):

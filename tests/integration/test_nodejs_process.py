@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.integration.conftest import lambda_client
@@ -28,6 +29,13 @@ def nodejs_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lambdock]
 @pytest.fixture(scope="module")
 def lam(nodejs_stack: Lambdock) -> Any:
     return lambda_client(nodejs_stack.base_url)
+
+
+@pytest.fixture(scope="module")
+def http(nodejs_stack: Lambdock) -> Iterator[httpx.Client]:
+    """An HTTP client of the project's APIs, with bounded waits."""
+    with httpx.Client(base_url=nodejs_stack.base_url, timeout=30) as client:
+        yield client
 
 
 class TestNodejsHandlersInProcesses(NodejsHandlers):

@@ -1,7 +1,8 @@
 """Custom runtimes (`provided`, `provided.al2`, `provided.al2023`) run through the Invoke API of a
 real lambdock serving a built copy of `tests/fixtures/projects/golang`: a Go handler built with
 AWS's aws-lambda-go, a bash runtime speaking the Runtime API, and bootstraps Lambda cannot start.
-A backend's test module subclasses `CustomRuntimes` and provides the `lam` fixture.
+A backend's test module subclasses `CustomRuntimes` and provides the `lam` fixture (a boto3 Lambda
+client) and the `http` fixture (an HTTP client of the project's API).
 
 Expected errors follow what aws-lambda-go posts (lambda/errors.go: the Go type name of the error
 as errorType; a panic as errorType of the panic value with a stackTrace, after which the process
@@ -17,6 +18,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.suites.common import invoke, require_tool
@@ -26,6 +28,9 @@ GO_PROJECT = FIXTURES / "projects" / "golang"
 GO_BUILD_TIMEOUT_SECONDS = 600
 # Go's standard logger: "2006/01/02 15:04:05 message" on stderr.
 GO_LOG_LINE = r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d "
+# How Lambda words a code folder without a bootstrap, and a bootstrap without its execute bit.
+NO_BOOTSTRAP = "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"
+NOT_EXECUTABLE = "fork/exec /var/task/bootstrap: permission denied"
 
 
 def build_go_project(base: Path) -> Path:
@@ -86,6 +91,21 @@ class CustomRuntimes:
         result = invoke(lam, name, {"name": name})
         assert result.function_error is None
         assert (result.body["functionName"], result.body["greeting"]) == (name, f"hello, {name}")
+
+    def test_a_go_handler_behind_an_http_api_answers_200_with_its_json(
+        self, http: httpx.Client
+    ) -> None:
+        # Payload 2.0: a result that is not a proxy response is the body of a 200 (AWS doc
+        # "Working with AWS Lambda proxy integrations for HTTP APIs").
+        response = http.get("/go/hello")
+        assert (response.status_code, response.headers["content-type"]) == (
+            200,
+            "application/json",
+        )
+        assert (response.json()["functionName"], response.json()["greeting"]) == (
+            "GoHandler",
+            "hello, ",
+        )
 
     def test_go_output_is_in_the_tail_log_between_start_and_end(self, lam: Any) -> None:
         result = invoke(lam, "GoHandler")
@@ -167,13 +187,7 @@ class CustomRuntimes:
 
     @pytest.mark.parametrize(
         ("name", "reason"),
-        [
-            (
-                "MissingBootstrap",
-                "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]",
-            ),
-            ("NotExecutableBootstrap", "fork/exec /var/task/bootstrap: permission denied"),
-        ],
+        [("MissingBootstrap", NO_BOOTSTRAP), ("NotExecutableBootstrap", NOT_EXECUTABLE)],
     )
     def test_a_bootstrap_lambda_cannot_start_is_invalid_entrypoint(
         self, lam: Any, name: str, reason: str

@@ -1,6 +1,7 @@
-"""Node.js handlers of every style Lambda loads, run through the Invoke API of a real lambdock
-serving `tests/fixtures/projects/nodejs`; a backend's test module subclasses `NodejsHandlers`
-and provides the `lam` fixture (a boto3 Lambda client for that stack).
+"""Node.js handlers of every style Lambda loads, run through the Invoke API and the API Gateway
+of a real lambdock serving `tests/fixtures/projects/nodejs`; a backend's test module subclasses
+`NodejsHandlers` and provides the `lam` fixture (a boto3 Lambda client for that stack) and the
+`http` fixture (an HTTP client of its APIs).
 
 Expected results, errors and log lines follow AWS's docs "Define Lambda function handler in
 Node.js", "AWS Lambda function errors in Node.js", "Log and monitor Node.js Lambda functions",
@@ -16,10 +17,19 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.suites.common import catalogue_service, invoke
 
+ORDER_TOTAL = {
+    "orderId": "o-42",
+    "lines": [
+        {"sku": "tea", "name": "Green tea", "quantity": 3, "amount": 1350},
+        {"sku": "cup", "name": "Cup", "quantity": 1, "amount": 1200},
+    ],
+    "totalCents": 2550,
+}
 TIMEOUT_MESSAGE = re.compile(
     r"^RequestId: (?P<id>\S+) Error: Task timed out after 1\.\d\d seconds$"
 )
@@ -264,14 +274,7 @@ class NodejsHandlers:
         }
         result = invoke(lam, "OrderTotal", order)
         assert result.function_error is None
-        assert result.body == {
-            "orderId": "o-42",
-            "lines": [
-                {"sku": "tea", "name": "Green tea", "quantity": 3, "amount": 1350},
-                {"sku": "cup", "name": "Cup", "quantity": 1, "amount": 1200},
-            ],
-            "totalCents": 2550,
-        }
+        assert result.body == ORDER_TOTAL
         assert requests == ["/items/tea", "/items/cup"]
         assert [message for _, _, message in result.log_lines("INFO")] == [
             "processing order o-42: 2 items",
@@ -288,4 +291,72 @@ class NodejsHandlers:
         assert (result.body["errorType"], result.body["errorMessage"]) == (
             "ItemNotFoundError",
             "item kettle is not in the catalogue",
+        )
+
+    # Through the API Gateway (AWS docs "Lambda proxy integrations in API Gateway" for REST APIs,
+    # payload 1.0; "Working with AWS Lambda proxy integrations for HTTP APIs", payload 2.0).
+
+    def test_recipe_task_behind_a_rest_api_answers_with_its_proxy_result(
+        self, http: httpx.Client, catalogue: tuple[str, list[str]]
+    ) -> None:
+        url, requests = catalogue
+        order = {
+            "orderId": "o-42",
+            "databaseUrl": url,
+            "items": [{"sku": "tea", "quantity": 3}, {"sku": "cup", "quantity": 1}],
+        }
+        response = http.post("/rest/orders", json=order)
+        assert (response.status_code, response.headers["content-type"]) == (
+            200,
+            "application/json",
+        )
+        assert response.json() == ORDER_TOTAL
+        assert requests == ["/items/tea", "/items/cup"]
+
+    def test_recipe_task_behind_an_http_api_decodes_a_base64_body(
+        self, http: httpx.Client, catalogue: tuple[str, list[str]]
+    ) -> None:
+        # An HTTP API hands a body whose content type is not text to the function base64-encoded.
+        url, _ = catalogue
+        order = {
+            "orderId": "o-42",
+            "databaseUrl": url,
+            "items": [{"sku": "tea", "quantity": 3}, {"sku": "cup", "quantity": 1}],
+        }
+        response = http.post(
+            "/http/orders",
+            content=json.dumps(order).encode(),
+            headers={"content-type": "application/octet-stream"},
+        )
+        assert response.status_code == 200
+        assert response.json() == ORDER_TOTAL
+
+    def test_a_result_without_status_code_behind_an_http_api_is_a_200_json_body(
+        self, http: httpx.Client
+    ) -> None:
+        # Payload 2.0: a result that is not a proxy response is the body of a 200.
+        response = http.get("/http/hello", params={"x": "1"})
+        assert (response.status_code, response.headers["content-type"]) == (
+            200,
+            "application/json",
+        )
+        body = response.json()
+        assert body["style"] == "exports.handler"
+        event = body["event"]
+        assert (event["version"], event["rawPath"], event["rawQueryString"]) == (
+            "2.0",
+            "/http/hello",
+            "x=1",
+        )
+
+    def test_a_thrown_error_behind_the_gateway_is_502_on_rest_and_500_on_http_apis(
+        self, http: httpx.Client
+    ) -> None:
+        rest = http.get("/rest/fail")
+        assert (rest.status_code, rest.json()) == (502, {"message": "Internal server error"})
+        assert rest.headers["x-amzn-ErrorType"] == "InternalServerErrorException"
+        http_api = http.get("/http/fail")
+        assert (http_api.status_code, http_api.json()) == (
+            500,
+            {"message": "Internal Server Error"},
         )
