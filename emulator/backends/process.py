@@ -15,6 +15,7 @@ from pathlib import Path
 
 from emulator import wire
 from emulator.backends.base import EnvironmentSpec, LineSink, Running
+from emulator.backends.entrypoint import check_bootstrap
 from emulator.errors import BackendError, EnvironmentFailed
 from emulator.lambda_env import Placement, lambda_environment
 from emulator.runtime_files import runtime_root
@@ -57,18 +58,6 @@ class ProcessEnvironment:
             if line.startswith("VmHWM:"):
                 return -(-int(line.split()[1]) // 1024)
         return 0
-
-
-def _bootstrap(task_root: Path) -> Path:
-    """The custom runtime's executable; without one it is Runtime.InvalidEntrypoint, worded as
-    Lambda words it for a code folder with no bootstrap."""
-    bootstrap = task_root / "bootstrap"
-    if not bootstrap.is_file():
-        raise EnvironmentFailed(
-            wire.RUNTIME_INVALID_ENTRYPOINT,
-            "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]",
-        )
-    return bootstrap
 
 
 def start_failure(function: FunctionConfig, command: list[str], exc: OSError) -> Exception:
@@ -119,7 +108,7 @@ class ProcessBackend:
             return [self._node, str(runtime_root() / "nodejs" / "index.mjs")]
         if family == "provided":
             assert function.code_uri is not None
-            return [str(_bootstrap(function.code_uri))]
+            return [str(check_bootstrap(function.code_uri))]
         raise BackendError(
             f"{function.logical_id}: PackageType Image needs the docker backend (--backend docker)"
         )

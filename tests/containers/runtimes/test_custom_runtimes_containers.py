@@ -51,15 +51,7 @@ class TestCustomRuntimesInContainers(CustomRuntimes):
         ("name", "reason"),
         [
             ("MissingBootstrap", NO_BOOTSTRAP),
-            pytest.param(
-                "NotExecutableBootstrap",
-                NOT_EXECUTABLE,
-                marks=pytest.mark.xfail(
-                    strict=True,
-                    reason="the docker backend's _check_bootstrap words a bootstrap without its "
-                    "execute bit as a missing one; the process backend has Lambda's wording",
-                ),
-            ),
+            ("NotExecutableBootstrap", NOT_EXECUTABLE),
         ],
     )
     def test_a_bootstrap_lambda_cannot_start_is_invalid_entrypoint(
