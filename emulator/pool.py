@@ -289,7 +289,15 @@ class Pool:
         if held is None:
             return
         held.generation += 1
-        for slot in list(held.idle):
+        # Idle ones, and those that have answered and are on their way back to /next: none of
+        # them is serving anyone. Leased ones (booting or serving) go when they are released.
+        done = [
+            slot
+            for slot in held.slots.values()
+            if not slot.environment.leased
+            and (slot.environment.state is State.IDLE or slot.environment.finishing)
+        ]
+        for slot in done:
             await self._destroy(slot)
 
     def start_reaper(self) -> None:
