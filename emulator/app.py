@@ -16,6 +16,7 @@ from emulator.clock import Clock, SystemClock, new_request_id
 from emulator.errors import ApiError
 from emulator.services import Services, build_services
 from emulator.settings import Settings
+from emulator.storage.service import install_storage
 from emulator.template.models import Template
 
 
@@ -28,18 +29,24 @@ def create_app(
     request_ids: Callable[[], str] = new_request_id,
     configure: Callable[[Services], None] | None = None,
 ) -> FastAPI:
-    """An app serving the template: admin, Invoke API, then the template's API routes."""
+    """An app serving the template: admin, Invoke API, then the template's API routes; with S3
+    (MinIO, buckets, S3 triggers) when the template wants it.
+
+    Raises TemplateError for an S3 event that cannot be served.
+    """
     services = build_services(
         settings, template, backend, clock=clock or SystemClock(), request_ids=request_ids
     )
     if configure is not None:
         configure(services)
+    install_storage(services)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services.pool.start_reaper()
         services.queue.start()
         try:
+            await services.prepare()
             for startup in services.startups:
                 await startup()
             if settings.warm == "eager":

@@ -38,7 +38,8 @@ class EmbeddedLambdock:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def start(self) -> EmbeddedLambdock:
-        """Load the template, start serving, and wait until ready (raises on failure)."""
+        """Load the template, start serving, and wait until ready (raises LambdockError, e.g.
+        StorageError, on failure)."""
         template = load_stack_template(self.settings)
         backend = select_backend(self.settings)
 
@@ -46,6 +47,9 @@ class EmbeddedLambdock:
             self.services = services
 
         app = create_app(self.settings, template, backend, configure=keep)
+        assert self.services is not None
+        # MinIO and buckets are made ready here, so that a failure is raised with its message.
+        asyncio.run(self.services.prepare())
         config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
         self._server = uvicorn.Server(config)
         failure: list[BaseException] = []
