@@ -34,7 +34,12 @@ from emulator.settings import Settings
 from emulator.storage.audit import TraceLog
 from emulator.storage.buckets import BucketError, create_buckets, route_all_notifications
 from emulator.storage.endpoint import S3Endpoint, minio_client
-from emulator.storage.minio_server import MinioError, MinioServer, MinioServerConfig
+from emulator.storage.minio_server import (
+    MinioBinaryNotFound,
+    MinioError,
+    MinioServer,
+    MinioServerConfig,
+)
 from emulator.storage.notifications import (
     NotificationListener,
     Sink,
@@ -174,11 +179,8 @@ class StorageService:
         """The message for a storage failure at start."""
         if self._server is None:
             return f"S3 endpoint {self.endpoint.url}: {error}"
-        return (
-            f"the template needs S3 storage, but MinIO could not be started: {error}\n"
-            "(--minio-bin names a MinIO server binary; --s3-endpoint with --s3-access-key and "
-            "--s3-secret-key uses a running S3 server instead)"
-        )
+        hint = " A binary elsewhere is named with --minio-bin." if _no_binary(error) else ""
+        return f"the template needs S3 storage, but MinIO could not be started: {error}{hint}"
 
     async def start(self) -> None:
         """Receive bucket events and watch MinIO (on the serving event loop)."""
@@ -263,6 +265,10 @@ class StorageService:
         return body
 
 
+def _no_binary(error: Exception) -> bool:
+    return isinstance(error, MinioBinaryNotFound)
+
+
 def _list_buckets(endpoint: S3Endpoint) -> None:
     """One cheap authenticated call; BucketError saying what went wrong."""
     with minio_client(endpoint, timeout=5.0) as client:
@@ -294,7 +300,8 @@ def install_storage(services: Services) -> StorageService | None:
     if not wants_storage(settings, template):
         return None
     triggers = s3_triggers(template)
-    traces = TraceLog()
+    # lambdock configures the audit log of the MinIO it runs; a configured endpoint may have one.
+    traces = TraceLog(expected=not settings.s3_endpoint)
     sink = S3EventSink(
         services.template,
         lambda request: services.queue.submit(request),

@@ -16,8 +16,7 @@ from emulator.storage.audit import AuditedCall, TraceLog, parse_audit_body
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "events" / "s3"
 TRACE = (
-    "Root=1-6b0aa2bc-f6c189886bfe9c18677984cd;Parent=5691b452059ee4cd;Sampled=0;"
-    "Lineage=a15dc798:3"
+    "Root=1-6b0aa2bc-f6c189886bfe9c18677984cd;Parent=5691b452059ee4cd;Sampled=0;Lineage=a15dc798:3"
 )
 
 
@@ -75,3 +74,11 @@ def test_the_oldest_writes_are_forgotten_past_the_capacity() -> None:
     for request_id in ("1", "2", "3"):
         log.record(entry(request_id, "PutObject").encode())
     assert [log.known(r) for r in ("1", "2", "3")] == [False, True, True]
+
+
+async def test_an_expected_audit_log_is_waited_for_before_its_first_entry() -> None:
+    log = TraceLog(expected=True)
+    waiting = asyncio.create_task(log.trace_of("first", wait=5.0))
+    await asyncio.sleep(0)
+    log.record(entry("first", "PutObject", TRACE).encode())
+    assert await waiting == TRACE

@@ -55,9 +55,7 @@ class Recorder:
         self.received.append(notification)
 
 
-def test_the_targets_and_the_audit_log_are_configured_through_minio_environment_variables() -> (
-    None
-):
+def test_the_targets_and_the_audit_log_are_configured_through_minio_environment_variables() -> None:
     # MinIO "Audit Logging": MINIO_AUDIT_WEBHOOK_{ENABLE,ENDPOINT,AUTH_TOKEN,RETRY_INTERVAL}_<ID>;
     # the audit target sends AUTH_TOKEN as the whole Authorization header.
     assert minio_webhook_env(TARGET) == {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ FUNCTION = """
 def load(tmp_path: Path, resources: str) -> Template:
     (tmp_path / "src").mkdir(exist_ok=True)
     path = tmp_path / "template.yaml"
-    path.write_text(HEADER + "Resources:\n" + textwrap.dedent(resources))
+    path.write_text(HEADER + "Resources:" + resources)
     return load_template(path)
 
 

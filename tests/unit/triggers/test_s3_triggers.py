@@ -156,7 +156,9 @@ async def test_an_event_queues_one_async_invocation_with_aws_s_record(tmp_path: 
     )
     assert (request.function_name, request.invocation_type) == ("Csv", "Event")
     assert json.loads(request.payload) == expected
-    assert request.trace_id is not None and f"Lineage={function_hash(CSV_ARN)}:0" in request.trace_id
+    assert (
+        request.trace_id is not None and f"Lineage={function_hash(CSV_ARN)}:0" in request.trace_id
+    )
 
 
 async def test_the_immediate_copy_is_queued_and_the_queued_copy_dropped(tmp_path: Path) -> None:
