@@ -10,10 +10,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from emulator import wire
-from emulator.api import admin, invoke
+from emulator.api import admin, gateway, invoke
 from emulator.backends.base import Backend
 from emulator.clock import Clock, SystemClock, new_request_id
 from emulator.errors import ApiError
+from emulator.gateway_service import Gateway
 from emulator.services import Services, build_services
 from emulator.settings import Settings
 from emulator.storage.service import install_storage
@@ -32,7 +33,8 @@ def create_app(
     """An app serving the template: admin, Invoke API, then the template's API routes; with S3
     (MinIO, buckets, S3 triggers) when the template wants it.
 
-    Raises TemplateError for an S3 event that cannot be served.
+    Raises TemplateError when the template's routes cannot be served (e.g. two conflict) or an
+    S3 event cannot be.
     """
     services = build_services(
         settings, template, backend, clock=clock or SystemClock(), request_ids=request_ids
@@ -43,10 +45,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Before the queue runs stored events: their handlers may need S3.
+        await services.prepare()
         services.pool.start_reaper()
         services.queue.start()
         try:
-            await services.prepare()
             for startup in services.startups:
                 await startup()
             if settings.warm == "eager":
@@ -66,6 +69,9 @@ def create_app(
     app.add_exception_handler(ApiError, _render_api_error)  # type: ignore[arg-type]
     app.include_router(admin.router)
     app.include_router(invoke.router)
+    # Last, for every method at the root: lambdock's own paths above win over user routes.
+    app.state.gateway = Gateway(services)
+    app.router.routes.append(gateway.route)
     return app
 
 

@@ -1,29 +1,40 @@
-"""The `lambdock` command line: up, invoke, validate."""
+"""The `lambdock` command line: up, invoke, validate, schedule list / fire."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import os
 import socket
 import sys
+import urllib.parse
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import httpx
 import uvicorn
 
+from emulator import wire
+from emulator.api.views import rule_view
 from emulator.app import create_app
 from emulator.backends import select_backend
 from emulator.clock import SystemClock, new_request_id
 from emulator.errors import BackendError, LambdockError, TemplateError
+from emulator.gateway_service import route_lines, served_routes
 from emulator.invoker import InvocationRequest
 from emulator.services import Services, build_services
 from emulator.settings import Settings
 from emulator.stack import load_stack_template
 from emulator.template.models import Template
+from emulator.triggers.schedules import first_firing, template_rules
 
 EXIT_BAD_INPUT = 2
+EXIT_UNREACHABLE = 3
+ADMIN_TIMEOUT_SECONDS = 5.0
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -52,6 +63,39 @@ def _storage_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _docker_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--runtime-image",
+        action="append",
+        default=[],
+        metavar="RUNTIME=IMAGE",
+        help="run RUNTIME (python3.12, or a family: python, nodejs) on a local IMAGE that has "
+        "the language installed, with lambdock's runtime client; repeatable",
+    )
+    parser.add_argument(
+        "--docker-network",
+        default=None,
+        metavar="NAME",
+        help="run containers on this Docker network (reaching lambdock as host.docker.internal)",
+    )
+    parser.add_argument(
+        "--no-pull",
+        action="store_true",
+        help="never pull a missing image (also LAMBDOCK_NO_PULL=1); fail with a clear error",
+    )
+
+
+def parse_runtime_images(items: Sequence[str]) -> dict[str, str]:
+    """`RUNTIME=IMAGE` pairs as a mapping; a malformed pair exits with a message."""
+    images: dict[str, str] = {}
+    for item in items:
+        runtime, sep, image = item.partition("=")
+        if not (sep and runtime.strip() and image.strip()):
+            raise SystemExit(f"lambdock: --runtime-image wants RUNTIME=IMAGE, got {item!r}")
+        images[runtime.strip()] = image.strip()
+    return images
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="lambdock", description=__doc__)
@@ -69,20 +113,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     up.add_argument("--idle-timeout", type=float, default=300.0, help="seconds")
     up.add_argument("--warm", choices=["lazy", "eager"], default="lazy")
+    _docker_options(up)
     _storage_options(up)
+    up.add_argument(
+        "--gateway-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="API Gateway integration timeout of every route (AWS: 29 s REST, 30 s HTTP API)",
+    )
     up.add_argument(
         "--retry-delay",
         type=float,
         default=1.0,
-        help="scale Lambda's async retry waits (0.01 = 100x faster)",
+        help="scale Lambda's async retry waits and event ages (0.01 = 100x faster)",
     )
     invoke = commands.add_parser("invoke", help="invoke a function once and print its result")
     _common(invoke)
     invoke.add_argument("function")
     invoke.add_argument("--event", "-e", default=None, help="event JSON file, or - for stdin")
     invoke.add_argument("--backend", choices=["auto", "process", "docker"], default="auto")
+    _docker_options(invoke)
     validate = commands.add_parser("validate", help="load and check the template")
     _common(validate)
+    schedule = commands.add_parser("schedule", help="list the schedules, or fire one by hand")
+    actions = schedule.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="every rule and its next firing")
+    _common(listing)
+    fire = actions.add_parser("fire", help="fire a rule now on a running lambdock")
+    _common(fire)
+    fire.add_argument("name", help="rule name, ARN, or <function>.<event>")
+    for action in (listing, fire):
+        action.add_argument("--url", default="http://127.0.0.1:3000", help="a running lambdock")
     return parser
 
 
@@ -101,7 +163,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         parameter_overrides=overrides,
         env_vars_file=args.env_vars,
     )
-    extra = {
+    extra: dict[str, Any] = {
         "host": getattr(args, "host", None),
         "port": getattr(args, "port", None),
         "backend": getattr(args, "backend", None),
@@ -109,6 +171,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "idle_timeout": getattr(args, "idle_timeout", None),
         "warm": getattr(args, "warm", None),
         "retry_delay_scale": getattr(args, "retry_delay", None),
+        "gateway_timeout": getattr(args, "gateway_timeout", None),
+        "runtime_images": parse_runtime_images(getattr(args, "runtime_image", None) or []),
+        "docker_network": getattr(args, "docker_network", None),
+        "pull_images": _pull_images(args),
         "s3_endpoint": getattr(args, "s3_endpoint", None),
         "s3_access_key": getattr(args, "s3_access_key", None),
         "s3_secret_key": getattr(args, "s3_secret_key", None),
@@ -120,16 +186,26 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return replace(settings, **{k: v for k, v in extra.items() if v is not None})
 
 
+def _pull_images(args: argparse.Namespace) -> bool:
+    # LAMBDOCK_NO_PULL=1 keeps a whole test run offline without a flag on every command.
+    refused = getattr(args, "no_pull", False) or os.environ.get("LAMBDOCK_NO_PULL") == "1"
+    return not refused
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a subcommand; bad input exits 2 with a message naming where the problem is."""
     args = build_parser().parse_args(argv)
     settings = settings_from(args)
+    if args.command == "schedule":
+        return _schedule(args, settings)
     try:
         template = load_stack_template(settings)
+        # Routes are checked before serving: two that conflict stop `up` here.
+        routes = served_routes(template) if args.command != "invoke" else None
     except TemplateError as exc:
         print(f"lambdock: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    for warning in template.warnings:
+    for warning in (*template.warnings, *(routes.warnings if routes else ())):
         print(f"lambdock: warning: {warning}", file=sys.stderr)
     try:
         match args.command:
@@ -195,7 +271,10 @@ def _up(settings: Settings, template: Template) -> int:
             "handlers run your code",
             file=sys.stderr,
         )
-    listener = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    # IPPROTO_TCP explicitly: asyncio turns Nagle off only on sockets whose proto says TCP, and
+    # with Nagle on, a response written in two parts waits out the client's delayed ACK (40 ms).
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listener.bind((settings.host, settings.port))
@@ -221,7 +300,10 @@ def _up(settings: Settings, template: Template) -> int:
         asyncio.run(built[0].prepare())
     except KeyboardInterrupt:
         return 130
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+    # No `server: uvicorn` header: neither API Gateway nor Lambda sends one.
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="on", access_log=False, server_header=False
+    )
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[listener])
@@ -235,5 +317,74 @@ def _print_ready(settings: Settings, template: Template, backend: str) -> None:
     print(f"lambdock: serving {template.path} with the {backend} backend on {base}")
     for function in template.functions.values():
         print(f"  function {function.function_name} ({function.runtime or 'image'})")
+    routes = route_lines(served_routes(template), base)
+    if routes:
+        print("  routes:")
+        print("\n".join(f"    {line}" for line in routes))
     print(f"  Invoke API: {base}/2015-03-31/functions/<name>/invocations")
     print(f"  health: {base}/_lambdock/health", flush=True)
+
+
+def _schedule(args: argparse.Namespace, settings: Settings) -> int:
+    """`schedule list` asks a running lambdock, else reads the template; `fire` needs one."""
+    base = args.url.rstrip("/")
+    try:
+        with httpx.Client(timeout=ADMIN_TIMEOUT_SECONDS) as client:
+            if args.action == "fire":
+                name = urllib.parse.quote(args.name, safe="")
+                response = client.post(f"{base}{wire.ADMIN_PREFIX}/schedules/{name}/fire")
+            else:
+                response = client.get(f"{base}{wire.ADMIN_PREFIX}/schedules")
+    except httpx.TransportError as exc:
+        if args.action == "fire":
+            print(f"lambdock: no lambdock answers at {base}: {exc}", file=sys.stderr)
+            return EXIT_UNREACHABLE
+        return _list_from_template(settings, base)
+    if response.status_code >= 400:
+        message = response.json().get("Message", response.text)
+        print(f"lambdock: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.action == "fire":
+        body = response.json()
+        print(f"fired {body['schedule']['name']}: async event {body['requestId']}")
+        return 0
+    _print_schedules(response.json()["schedules"])
+    return 0
+
+
+def _list_from_template(settings: Settings, base: str) -> int:
+    try:
+        template = load_stack_template(settings)
+    except TemplateError as exc:
+        print(f"lambdock: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    now = datetime.now(UTC)
+    print(f"(no lambdock answers at {base}: next firings if it started now)")
+    _print_schedules(
+        [rule_view(rule, first_firing(rule, now)) for rule in template_rules(template)]
+    )
+    return 0
+
+
+def _print_schedules(schedules: list[dict[str, Any]]) -> None:
+    if not schedules:
+        print("no Schedule or ScheduleV2 events in the template")
+        return
+    header = ("NAME", "TYPE", "FUNCTION", "EXPRESSION", "TIMEZONE", "STATE", "NEXT FIRING (UTC)")
+    rows = [header] + [
+        (
+            s["name"],
+            s["type"],
+            s["functionName"],
+            s["expression"],
+            s["timezone"] or "UTC",
+            "enabled" if s["enabled"] else "disabled",
+            s["nextFiring"] or "-",
+        )
+        for s in schedules
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )

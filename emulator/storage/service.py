@@ -47,6 +47,8 @@ from emulator.storage.notifications import (
     new_webhook_target,
 )
 from emulator.template.models import Template
+from emulator.triggers.async_events import Source
+from emulator.triggers.object_writer import S3ObjectWriter
 from emulator.triggers.s3 import S3EventSink, S3Trigger, s3_triggers, trigger_summary
 
 if TYPE_CHECKING:
@@ -304,7 +306,7 @@ def install_storage(services: Services) -> StorageService | None:
     traces = TraceLog(expected=not settings.s3_endpoint)
     sink = S3EventSink(
         services.template,
-        lambda request: services.queue.submit(request),
+        lambda request: services.queue.submit(request, source=Source.S3),
         traces,
         clock=services.clock,
     )
@@ -314,6 +316,8 @@ def install_storage(services: Services) -> StorageService | None:
     async def prepare() -> None:
         await storage.prepare()
         services.client_endpoints["s3"] = storage.endpoint.url
+        # S3 destinations of async invocations (OnSuccess/OnFailure to a bucket) write here.
+        services.queue.object_writer = S3ObjectWriter(storage.endpoint)
 
     services.credentials = storage.credentials()
     services.endpoint_providers.append(lambda function: storage.function_variables())

@@ -53,7 +53,7 @@ AUDIT_RECENT_SECONDS = 10.0
 # Events whose other copy is still to come; more than this and the oldest are forgotten.
 MAX_REMEMBERED_EVENTS = 100_000
 
-Submit = Callable[[InvocationRequest], Awaitable[None]]
+Submit = Callable[[InvocationRequest], Awaitable[object]]
 
 
 @dataclass(frozen=True)

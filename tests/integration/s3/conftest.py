@@ -14,7 +14,8 @@ from emulator.storage.minio_server import BINARY_ENV, HOW_TO_GET_MINIO
 from tests.integration.s3.support import STACK, S3Stack
 from tests.support import FIXTURES, REPO, lambdock_up
 
-# `python -m emulator` in a subprocess imports this checkout, not an installed copy.
+# `python -m emulator` run directly imports this checkout, not an installed copy
+# (tests.support.lambdock_up sets the same).
 CHECKOUT_ENV = {"PYTHONPATH": str(REPO)}
 
 
@@ -49,6 +50,5 @@ def stack(minio_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     # Lambda's async retries (after 1 and 2 minutes) 100 times faster: a handler that met
     # MinIO down runs again within a second.
     args = ["--backend", "process", "--stack-name", STACK, "--retry-delay", "0.01"]
-    log = root / "lambdock.log"
-    with lambdock_up(project / "template.yaml", log, args, CHECKOUT_ENV) as running:
+    with lambdock_up(project / "template.yaml", root / "lambdock.log", args) as running:
         yield S3Stack(running, project)

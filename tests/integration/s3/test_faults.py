@@ -107,7 +107,7 @@ def test_a_template_without_buckets_needs_no_minio_and_starts_nothing_for_s3(
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin")
     template = FIXTURES / "projects" / "basic" / "template.yaml"
     args = ["--backend", "process", "--parameter-overrides", f"TestPython={sys.executable}"]
-    with lambdock_up(template, tmp_path / "lambdock.log", args, CHECKOUT_ENV) as running:
+    with lambdock_up(template, tmp_path / "lambdock.log", args) as running:
         stack = S3Stack(running, template.parent)
         assert "storage" not in stack.health()
         assert stack.invoke("Hello", {"n": 1})["event"] == {"n": 1}
