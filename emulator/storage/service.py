@@ -91,7 +91,6 @@ class StorageService:
         self._buckets = buckets
         self._sink = sink
         self._traces = traces
-        self._region = settings.region
         state = settings.resolved_state_dir
         self.target = new_webhook_target(state / "minio-events")
         self._endpoint: S3Endpoint | None = None
@@ -324,6 +323,7 @@ def install_storage(services: Services) -> StorageService | None:
     services.prepares.append(prepare)
     services.startups.append(storage.start)
     services.shutdowns.append(storage.stop)
+    services.shutdowns.append(sink.close)
     services.health["storage"] = lambda: {**storage.status(), "triggers": sink.status()}
     if settings.echo_logs:
         services.on_ready.append(lambda: print(banner(storage, triggers), flush=True))

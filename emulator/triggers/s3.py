@@ -138,6 +138,13 @@ class S3EventSink:
         """Counters for the health endpoint."""
         return {"subscriptions": len(self.triggers()), **self.counts}
 
+    async def close(self) -> None:
+        """Cancel the immediate copies still being queued (MinIO's queued copies remain)."""
+        pending = list(self._pending.values())
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
     def triggers(self) -> tuple[S3Trigger, ...]:
         """The subscriptions of the template served now."""
         template = self._template()

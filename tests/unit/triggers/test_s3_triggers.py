@@ -264,3 +264,15 @@ async def test_a_reloaded_template_s_subscriptions_apply_to_later_events(tmp_pat
     templates.append(replace(templates[0], functions={}))
     await sink(notification("put"))
     assert queue.requests == []
+
+
+async def test_closing_cancels_immediate_copies_still_waiting_for_their_audit_entry(
+    tmp_path: Path,
+) -> None:
+    queue = Queue()
+    sink = sink_for(load(tmp_path), queue, TraceLog(expected=True))
+    await sink(notification("put", immediate=True))
+    await asyncio.sleep(0)
+    await sink.close()
+    assert queue.requests == []
+    assert sink.status()["events"] == 0
