@@ -8,9 +8,9 @@ from emulator.cli import build_parser, settings_from
 
 
 def test_s3_options_reach_the_settings() -> None:
+    endpoint = ["--s3-endpoint", "http://127.0.0.1:9000", "--s3-access-key", "k"]
     args = build_parser().parse_args(
-        ["up", "--s3-endpoint", "http://127.0.0.1:9000", "--s3-access-key", "k"]
-        + ["--s3-secret-key", "s", "--minio-bin", "/opt/minio"]
+        ["up", *endpoint, "--s3-secret-key", "s", "--minio-bin", "/opt/minio"]
     )
     settings = settings_from(args)
     assert (settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key) == (
