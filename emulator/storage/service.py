@@ -30,6 +30,7 @@ import urllib3
 from minio.error import S3Error
 
 from emulator.errors import StorageError
+from emulator.inspection import MinioBrowser
 from emulator.settings import Settings
 from emulator.storage.audit import TraceLog
 from emulator.storage.buckets import BucketError, create_buckets, route_all_notifications
@@ -183,6 +184,20 @@ class StorageService:
         hint = " A binary elsewhere is named with --minio-bin." if _no_binary(error) else ""
         return f"the template needs S3 storage, but MinIO could not be started: {error}{hint}"
 
+    async def add_buckets(self, names: tuple[str, ...]) -> None:
+        """Create, and route the events of, the buckets a reloaded template added."""
+        added = tuple(name for name in names if name not in self._buckets)
+        if not added or self._endpoint is None:
+            return
+        try:
+            await create_buckets(self._endpoint, added)
+            if self._server is not None:
+                await route_all_notifications(self._endpoint, added, self.target.routes)
+        except BucketError as error:
+            log.warning("new buckets of the reloaded template not ready: %s", error)
+            return
+        self._buckets += added
+
     async def start(self) -> None:
         """Receive bucket events and watch MinIO (on the serving event loop)."""
         await self.prepare()
@@ -308,6 +323,7 @@ def install_storage(services: Services) -> StorageService | None:
         lambda request: services.queue.submit(request, source=Source.S3),
         traces,
         clock=services.clock,
+        notify=services.console.error if settings.echo_logs else log.warning,
     )
     buckets = tuple(bucket.bucket_name for bucket in template.buckets.values())
     storage = StorageService(settings, buckets, sink, traces)
@@ -315,8 +331,13 @@ def install_storage(services: Services) -> StorageService | None:
     async def prepare() -> None:
         await storage.prepare()
         services.client_endpoints["s3"] = storage.endpoint.url
-        # S3 destinations of async invocations (OnSuccess/OnFailure to a bucket) write here.
+        # S3 destinations of async invocations (OnSuccess/OnFailure to a bucket) write here;
+        # the dashboard lists objects here.
         services.queue.object_writer = S3ObjectWriter(storage.endpoint)
+        services.bucket_browser = MinioBrowser(storage.endpoint)
+
+    async def reloaded(template: Template) -> None:
+        await storage.add_buckets(tuple(b.bucket_name for b in template.buckets.values()))
 
     services.credentials = storage.credentials()
     services.endpoint_providers.append(lambda function: storage.function_variables())
@@ -324,6 +345,7 @@ def install_storage(services: Services) -> StorageService | None:
     services.startups.append(storage.start)
     services.shutdowns.append(storage.stop)
     services.shutdowns.append(sink.close)
+    services.on_reload.append(reloaded)
     services.health["storage"] = lambda: {**storage.status(), "triggers": sink.status()}
     if settings.echo_logs:
         services.on_ready.append(lambda: print(banner(storage, triggers), flush=True))

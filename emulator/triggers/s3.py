@@ -121,8 +121,10 @@ class S3EventSink:
         *,
         clock: Clock,
         audit_wait: float = AUDIT_WAIT_SECONDS,
+        notify: Callable[[str], None] = log.warning,
     ) -> None:
         self._template = template
+        self._notify = notify
         self._submit = submit
         self._traces = traces
         self._clock = clock
@@ -146,10 +148,15 @@ class S3EventSink:
         await asyncio.gather(*pending, return_exceptions=True)
 
     def triggers(self) -> tuple[S3Trigger, ...]:
-        """The subscriptions of the template served now."""
+        """The subscriptions of the template served now (a reloaded template's S3 events that
+        S3 would refuse leave the last good subscriptions in place)."""
         template = self._template()
         if template is not self._triggers_of:
-            self._triggers, self._triggers_of = s3_triggers(template), template
+            self._triggers_of = template
+            try:
+                self._triggers = s3_triggers(template)
+            except TemplateError as error:
+                self._notify(f"{error}; S3 triggers stay as they were")
         return self._triggers
 
     async def __call__(self, notification: ObjectNotification) -> None:
@@ -251,16 +258,12 @@ class S3EventSink:
 
     def _stop(self, trigger: S3Trigger, notification: ObjectNotification, step: ChainStep) -> None:
         self.counts["recursive_loops_stopped"] += 1
-        log.warning(
-            "recursive loop detected: %s has run %d times in one chain of requests through "
-            "bucket %s; its invocation for s3://%s/%s was stopped and the event dropped, as "
-            "Lambda's recursive loop detection does (trace %s)",
-            trigger.function_name,
-            MAX_INVOCATIONS_PER_CHAIN,
-            notification.bucket,
-            notification.bucket,
-            notification.key,
-            step.trace_header,
+        self._notify(
+            f"recursive loop detected: {trigger.function_name} has run "
+            f"{MAX_INVOCATIONS_PER_CHAIN} times in one chain of requests through bucket "
+            f"{notification.bucket}; its invocation for s3://{notification.bucket}/"
+            f"{notification.key} was stopped and the event dropped, as Lambda's recursive loop "
+            f"detection does (trace {step.trace_header})"
         )
 
 

@@ -276,3 +276,22 @@ async def test_closing_cancels_immediate_copies_still_waiting_for_their_audit_en
     await sink.close()
     assert queue.requests == []
     assert sink.status()["events"] == 0
+
+
+async def test_a_reloaded_template_with_a_refused_s3_event_keeps_the_last_subscriptions(
+    tmp_path: Path,
+) -> None:
+    queue, notices = Queue(), []
+    good = load(tmp_path)
+    templates = [good]
+    sink = S3EventSink(
+        lambda: templates[-1], queue.submit, TraceLog(), clock=FixedClock(), notify=notices.append
+    )
+    sink.triggers()
+    templates.append(load(tmp_path, TEMPLATE.replace("s3:ObjectCreated:*", "s3:ObjectMade:*")))
+    await sink(notification("put"))
+    assert [r.function_name for r in queue.requests] == ["Csv"]
+    assert notices == [
+        f"{templates[-1].path}, resource Csv, property Events.Uploads: The event is not "
+        "supported for notifications: 's3:ObjectMade:*'; S3 triggers stay as they were"
+    ]
