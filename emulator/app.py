@@ -17,7 +17,6 @@ from emulator.errors import ApiError
 from emulator.gateway_service import Gateway
 from emulator.services import Services, build_services
 from emulator.settings import Settings
-from emulator.storage.service import install_storage
 from emulator.template.models import Template
 
 
@@ -30,18 +29,17 @@ def create_app(
     request_ids: Callable[[], str] = new_request_id,
     configure: Callable[[Services], None] | None = None,
 ) -> FastAPI:
-    """An app serving the template: admin, Invoke API, then the template's API routes; with S3
-    (MinIO, buckets, S3 triggers) when the template wants it.
+    """An app serving the template: admin, Invoke API, then the template's API routes.
 
-    Raises TemplateError when the template's routes cannot be served (e.g. two conflict) or an
-    S3 event cannot be.
+    `configure` adds parts to the services before serving, e.g. S3 (`install_storage`), whose
+    prepare hooks the lifespan runs first. Raises TemplateError when the template's routes
+    cannot be served (e.g. two conflict), or what `configure` raises.
     """
     services = build_services(
         settings, template, backend, clock=clock or SystemClock(), request_ids=request_ids
     )
     if configure is not None:
         configure(services)
-    install_storage(services)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

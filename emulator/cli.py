@@ -31,6 +31,7 @@ from emulator.log_archive import LogArchive
 from emulator.services import Services, build_services
 from emulator.settings import Settings
 from emulator.stack import load_stack_template
+from emulator.storage.service import install_storage
 from emulator.template.models import Template
 from emulator.triggers.schedules import first_firing, template_rules
 from emulator.watch import watch_files
@@ -306,6 +307,7 @@ def _up(settings: Settings, template: Template) -> int:
     def announce(services: Services) -> None:
         built.append(services)
         services.on_ready.append(lambda: _print_ready(settings, services.template(), backend.name))
+        install_storage(services)
         services.logs.keep_on_disk(LogArchive(settings.resolved_state_dir / "logs"))
         if settings.watch:
             watch_files(services)

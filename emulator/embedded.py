@@ -18,6 +18,7 @@ from emulator.errors import LambdockError
 from emulator.services import Services
 from emulator.settings import Settings
 from emulator.stack import load_stack_template
+from emulator.storage.service import install_storage
 
 START_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 30.0
@@ -45,6 +46,7 @@ class EmbeddedLambdock:
 
         def keep(services: Services) -> None:
             self.services = services
+            install_storage(services)
 
         app = create_app(self.settings, template, backend, configure=keep)
         assert self.services is not None
