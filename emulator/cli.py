@@ -1,4 +1,4 @@
-"""The `lambdock` command line: up, invoke, validate."""
+"""The `lambdock` command line: up, invoke, validate, schedule list / fire."""
 
 from __future__ import annotations
 
@@ -7,12 +7,18 @@ import asyncio
 import json
 import socket
 import sys
+import urllib.parse
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import httpx
 import uvicorn
 
+from emulator import wire
+from emulator.api.views import rule_view
 from emulator.app import create_app
 from emulator.backends import select_backend
 from emulator.clock import SystemClock, new_request_id
@@ -22,8 +28,11 @@ from emulator.services import Services, build_services
 from emulator.settings import Settings
 from emulator.stack import load_stack_template
 from emulator.template.models import Template
+from emulator.triggers.schedules import first_firing, template_rules
 
 EXIT_BAD_INPUT = 2
+EXIT_UNREACHABLE = 3
+ADMIN_TIMEOUT_SECONDS = 5.0
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -55,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--retry-delay",
         type=float,
         default=1.0,
-        help="scale Lambda's async retry waits (0.01 = 100x faster)",
+        help="scale Lambda's async retry waits and event ages (0.01 = 100x faster)",
     )
     invoke = commands.add_parser("invoke", help="invoke a function once and print its result")
     _common(invoke)
@@ -64,6 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
     invoke.add_argument("--backend", choices=["auto", "process", "docker"], default="auto")
     validate = commands.add_parser("validate", help="load and check the template")
     _common(validate)
+    schedule = commands.add_parser("schedule", help="list the schedules, or fire one by hand")
+    actions = schedule.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="every rule and its next firing")
+    _common(listing)
+    fire = actions.add_parser("fire", help="fire a rule now on a running lambdock")
+    _common(fire)
+    fire.add_argument("name", help="rule name, ARN, or <function>.<event>")
+    for action in (listing, fire):
+        action.add_argument("--url", default="http://127.0.0.1:3000", help="a running lambdock")
     return parser
 
 
@@ -98,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run a subcommand; bad input exits 2 with a message naming where the problem is."""
     args = build_parser().parse_args(argv)
     settings = settings_from(args)
+    if args.command == "schedule":
+        return _schedule(args, settings)
     try:
         template = load_stack_template(settings)
     except TemplateError as exc:
@@ -202,3 +222,68 @@ def _print_ready(settings: Settings, template: Template, backend: str) -> None:
         print(f"  function {function.function_name} ({function.runtime or 'image'})")
     print(f"  Invoke API: {base}/2015-03-31/functions/<name>/invocations")
     print(f"  health: {base}/_lambdock/health", flush=True)
+
+
+def _schedule(args: argparse.Namespace, settings: Settings) -> int:
+    """`schedule list` asks a running lambdock, else reads the template; `fire` needs one."""
+    base = args.url.rstrip("/")
+    try:
+        with httpx.Client(timeout=ADMIN_TIMEOUT_SECONDS) as client:
+            if args.action == "fire":
+                name = urllib.parse.quote(args.name, safe="")
+                response = client.post(f"{base}{wire.ADMIN_PREFIX}/schedules/{name}/fire")
+            else:
+                response = client.get(f"{base}{wire.ADMIN_PREFIX}/schedules")
+    except httpx.TransportError as exc:
+        if args.action == "fire":
+            print(f"lambdock: no lambdock answers at {base}: {exc}", file=sys.stderr)
+            return EXIT_UNREACHABLE
+        return _list_from_template(settings, base)
+    if response.status_code >= 400:
+        message = response.json().get("Message", response.text)
+        print(f"lambdock: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.action == "fire":
+        body = response.json()
+        print(f"fired {body['schedule']['name']}: async event {body['requestId']}")
+        return 0
+    _print_schedules(response.json()["schedules"])
+    return 0
+
+
+def _list_from_template(settings: Settings, base: str) -> int:
+    try:
+        template = load_stack_template(settings)
+    except TemplateError as exc:
+        print(f"lambdock: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    now = datetime.now(UTC)
+    print(f"(no lambdock answers at {base}: next firings if it started now)")
+    _print_schedules(
+        [rule_view(rule, first_firing(rule, now)) for rule in template_rules(template)]
+    )
+    return 0
+
+
+def _print_schedules(schedules: list[dict[str, Any]]) -> None:
+    if not schedules:
+        print("no Schedule or ScheduleV2 events in the template")
+        return
+    header = ("NAME", "TYPE", "FUNCTION", "EXPRESSION", "TIMEZONE", "STATE", "NEXT FIRING (UTC)")
+    rows = [header] + [
+        (
+            s["name"],
+            s["type"],
+            s["functionName"],
+            s["expression"],
+            s["timezone"] or "UTC",
+            "enabled" if s["enabled"] else "disabled",
+            s["nextFiring"] or "-",
+        )
+        for s in schedules
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )

@@ -214,6 +214,8 @@ class Environment:
         """Hand an invocation to the runtime and wait for its answer."""
         self._move(State.BUSY)
         self.invocations += 1
+        # Lambda retries an async event with the same request id, maybe in this environment.
+        self._answered.discard(invocation.request_id)
         self._reply = asyncio.get_running_loop().create_future()
         self._pending = invocation
         if self._waiter is not None and not self._waiter.done():

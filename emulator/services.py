@@ -15,7 +15,8 @@ from emulator.pool import Pool, PoolSettings
 from emulator.settings import Settings
 from emulator.stack import Stack
 from emulator.template.models import FunctionConfig, Template
-from emulator.triggers.queue import AsyncQueue, MemoryQueue
+from emulator.triggers.queue import QUEUE_FILE, DurableQueue, QueueSettings
+from emulator.triggers.schedules import Scheduler
 
 # Credentials functions get when no S3 endpoint asks for specific ones: the SDKs need some.
 LOCAL_CREDENTIALS = {
@@ -39,7 +40,8 @@ class Services:
     logs: LogStore
     pool: Pool
     invoker: Invoker
-    queue: AsyncQueue
+    queue: DurableQueue
+    scheduler: Scheduler
     started_at: str
     credentials: dict[str, str] = field(default_factory=lambda: dict(LOCAL_CREDENTIALS))
     endpoint_providers: list[EndpointProvider] = field(default_factory=list)
@@ -111,7 +113,17 @@ def build_services(
         on_line=on_line,
     )
     invoker = Invoker(stack.current, pool, logs, clock=clock, request_ids=request_ids)
-    queue = MemoryQueue(invoker, retry_delay_scale=settings.retry_delay_scale)
+    queue = DurableQueue(
+        invoker,
+        stack.current,
+        QueueSettings(
+            path=settings.resolved_state_dir / QUEUE_FILE,
+            retry_delay_scale=settings.retry_delay_scale,
+        ),
+        clock=clock,
+        request_ids=request_ids,
+    )
+    scheduler = Scheduler(stack.current, queue, clock=clock, request_ids=request_ids)
     started = datetime.datetime.fromtimestamp(clock.time(), datetime.UTC)
     services = Services(
         settings=settings,
@@ -122,9 +134,12 @@ def build_services(
         pool=pool,
         invoker=invoker,
         queue=queue,
+        scheduler=scheduler,
         started_at=started.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
     )
     holder["services"] = services
+    services.startups.append(scheduler.start)
+    services.shutdowns.append(scheduler.close)
     services.endpoint_providers.append(
         lambda function: {"AWS_ENDPOINT_URL_LAMBDA": f"http://127.0.0.1:{settings.port}"}
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator.errors import Location, TemplateError
+from emulator.template.async_config import check_async_setup
 from emulator.template.functions import (
     PropertyError,
     Unsupported,
@@ -74,6 +75,7 @@ def load_template(
     loaded = _load_resources(document, names, warnings)
     functions = _functions(document, names, loaded, warnings)
     functions = _apply_env_overrides(functions, env_overrides or {})
+    check_async_setup(functions, info, document, warnings)
     buckets = {
         r.logical_id: BucketConfig(
             r.logical_id, names.physical_id(r.logical_id) or "", r.properties
