@@ -23,8 +23,13 @@ import httpx
 import pytest
 import yaml
 
-from tests.integration.samples.test_compose_file import compose_command
-from tests.integration.samples.walkthrough import TasksApi, copy_sample, data_service, example
+from tests.integration.samples.walkthrough import (
+    TasksApi,
+    compose_command,
+    copy_sample,
+    data_service,
+    example,
+)
 from tests.support import REPO, free_port
 
 START_TIMEOUT_SECONDS = 120.0

@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from typing import Any
 
-import pytest
 import yaml
 
+from tests.integration.samples.walkthrough import COMPOSE_TIMEOUT_SECONDS, compose_command
 from tests.support import REPO
-
-COMPOSE_TIMEOUT_SECONDS = 60
-
-
-def compose_command() -> list[str]:
-    """`docker compose` where the plugin is installed, else Debian's `docker-compose`."""
-    if shutil.which("docker"):
-        probe = subprocess.run(
-            ["docker", "compose", "version"], capture_output=True, timeout=COMPOSE_TIMEOUT_SECONDS
-        )
-        if probe.returncode == 0:
-            return ["docker", "compose"]
-    if shutil.which("docker-compose"):
-        return ["docker-compose"]
-    pytest.fail(
-        "neither `docker compose` nor `docker-compose` is installed (Debian package "
-        "docker-compose; scripts/setup-test-env.sh installs it)",
-        pytrace=False,
-    )
 
 
 def resolved_config(env: dict[str, str]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import functools
 import http.server
 import json
 import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.support import REPO
 
@@ -28,6 +30,7 @@ FINISHED = ("succeeded", "failed")
 # well under a second, a cold start with a dependency install in a few seconds.
 TASK_TIMEOUT_SECONDS = 90.0
 POLL_SECONDS = 0.25
+COMPOSE_TIMEOUT_SECONDS = 60
 
 
 def copy_sample(destination: Path) -> Path:
@@ -103,3 +106,20 @@ class TasksApi:
     def run(self, task: dict[str, Any]) -> dict[str, Any]:
         """Submit a task and wait for it to finish."""
         return self.wait(self.submit(task)["taskId"])
+
+
+def compose_command() -> list[str]:
+    """`docker compose` where the plugin is installed, else Debian's `docker-compose`."""
+    if shutil.which("docker"):
+        probe = subprocess.run(
+            ["docker", "compose", "version"], capture_output=True, timeout=COMPOSE_TIMEOUT_SECONDS
+        )
+        if probe.returncode == 0:
+            return ["docker", "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    pytest.fail(
+        "neither `docker compose` nor `docker-compose` is installed (Debian package "
+        "docker-compose; scripts/setup-test-env.sh installs it)",
+        pytrace=False,
+    )
