@@ -10,10 +10,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from emulator import wire
-from emulator.api import admin, invoke
+from emulator.api import admin, gateway, invoke
 from emulator.backends.base import Backend
 from emulator.clock import Clock, SystemClock, new_request_id
 from emulator.errors import ApiError
+from emulator.gateway_service import Gateway
 from emulator.services import Services, build_services
 from emulator.settings import Settings
 from emulator.template.models import Template
@@ -28,7 +29,10 @@ def create_app(
     request_ids: Callable[[], str] = new_request_id,
     configure: Callable[[Services], None] | None = None,
 ) -> FastAPI:
-    """An app serving the template: admin, Invoke API, then the template's API routes."""
+    """An app serving the template: admin, Invoke API, then the template's API routes.
+
+    Raises TemplateError when the template's routes cannot be served (e.g. two conflict).
+    """
     services = build_services(
         settings, template, backend, clock=clock or SystemClock(), request_ids=request_ids
     )
@@ -59,6 +63,9 @@ def create_app(
     app.add_exception_handler(ApiError, _render_api_error)  # type: ignore[arg-type]
     app.include_router(admin.router)
     app.include_router(invoke.router)
+    # Last, for every method at the root: lambdock's own paths above win over user routes.
+    app.state.gateway = Gateway(services)
+    app.router.routes.append(gateway.route)
     return app
 
 

@@ -75,7 +75,8 @@ def start_lambdock(
             stdout=log,
             stderr=subprocess.STDOUT,
             text=True,
-            env={**os.environ, **(env or {})},
+            # The checkout under test, not whichever copy is installed, serves the template.
+            env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
             cwd=template.parent,
         )
     running = Lambdock(process, f"http://127.0.0.1:{port}", log_path)
