@@ -12,6 +12,14 @@ from tests.containers.conftest import image_from_environment
 from tests.integration.samples.walkthrough import TasksApi, copy_sample, data_service, example
 from tests.support import lambdock_up
 
+# The API functions import pydantic, which the sample declares in requirements.txt. The process
+# backend installs it on first use (emulator/dependencies.py); the Docker backend does not yet
+# mount that install into the function's container (at /opt/python, where Lambda puts layers),
+# so every task submitted through the API fails there. Strict: remove this mark once it does.
+pytestmark = pytest.mark.xfail(
+    strict=True, reason="the Docker backend does not mount a function's installed dependencies"
+)
+
 
 @pytest.fixture(scope="module")
 def api(docker_client: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TasksApi]:
