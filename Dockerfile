@@ -37,9 +37,11 @@ COPY . /opt/lambdock-src/
 # PIP_OPTIONS lets an offline build install from a wheelhouse put in the context:
 # --build-arg PIP_OPTIONS="--no-index --find-links /opt/lambdock-src/.wheelhouse"
 ARG PIP_OPTIONS=""
+# boto3 beside lambdock: the process backend runs Python handlers with this interpreter, and
+# Lambda's Python runtimes provide boto3 to every handler.
 RUN python3 -m venv /opt/lambdock \
     && /opt/lambdock/bin/pip install --no-cache-dir --disable-pip-version-check ${PIP_OPTIONS} \
-        /opt/lambdock-src \
+        /opt/lambdock-src boto3 \
     && rm -rf /opt/lambdock-src
 ENV PATH=/opt/lambdock/bin:$PATH \
     LAMBDOCK_MINIO_BIN=/usr/local/bin/minio \

@@ -37,11 +37,12 @@ def run(command: list[str], *, cwd: Path | None = None, what: str) -> str:
 
 @pytest.fixture(scope="session")
 def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Wheels of lambdock's dependencies, hatchling, and the sample's requirements."""
+    """Wheels of lambdock's dependencies, hatchling, boto3 and the sample's requirements."""
     folder = tmp_path_factory.mktemp("wheelhouse")
     requirements = REPO / "sample_tasks" / "src" / "tasks" / "requirements.txt"
     command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(folder)]
-    run([*command, str(REPO), "hatchling", "-r", str(requirements)], what="pip wheel")
+    packages = [str(REPO), "hatchling", "boto3", "-r", str(requirements)]
+    run([*command, *packages], what="pip wheel")
     for built in folder.glob("lambdock-*.whl"):
         built.unlink()
     return folder

@@ -104,6 +104,11 @@ def stack(
         _wait_healthy(base_url, compose, {**env, "COMPOSE_PROJECT_NAME": project})
         yield base_url
     finally:
+        # The stack's output stays beside the copy for a look after a failure.
+        with (demo / "compose.log").open("w") as log:
+            subprocess.run(
+                [*compose, "logs", "--no-color"], cwd=demo, env=env, stdout=log, timeout=60
+            )
         subprocess.run(
             [*compose, "down", "--volumes", "--timeout", "20"],
             cwd=demo,

@@ -49,10 +49,12 @@ def api(served: Lambdock) -> Iterator[TasksApi]:
     client.close()
 
 
-def test_a_csv_task_is_accepted_processed_and_its_result_served(api: TasksApi) -> None:
+def test_a_csv_task_is_accepted_processed_and_its_result_served(
+    served: Lambdock, api: TasksApi
+) -> None:
     accepted = api.submit(example("csv-stats"))
     assert accepted["status"] == "queued"
-    assert accepted["statusUrl"] == f"{api.http.base_url}tasks/{accepted['taskId']}"
+    assert accepted["statusUrl"] == f"{served.base_url}/tasks/{accepted['taskId']}"
     status = api.wait(accepted["taskId"])
     assert status["status"] == "succeeded", status
     assert status["result"]["rows"] == 3
