@@ -14,13 +14,13 @@ ARG GO_IMAGE=golang:1.24-bookworm
 ARG MINIO_IMAGE=minio-from-source
 
 # MinIO is distributed as source only: built with `go install` at a pinned version. The build
-# is skipped when MINIO_IMAGE names another image (the stage then only copies nothing).
+# is skipped when MINIO_IMAGE names another image (the stage is then empty, and unused).
 FROM ${GO_IMAGE} AS minio-from-source
 ARG MINIO_IMAGE
 ARG MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+# Only the binary leaves this stage, so its module and build caches need no cleaning.
 RUN if [ "$MINIO_IMAGE" = "minio-from-source" ]; then \
-        CGO_ENABLED=0 GOBIN=/usr/bin go install "github.com/minio/minio@${MINIO_VERSION}" \
-        && rm -rf /root/go /root/.cache; \
+        CGO_ENABLED=0 GOBIN=/usr/bin go install "github.com/minio/minio@${MINIO_VERSION}"; \
     fi
 
 FROM ${MINIO_IMAGE} AS minio

@@ -21,6 +21,9 @@ from tests.support import REPO
 BASE_IMAGE = "lambdock-test/lambdock-base:bookworm"
 MINIO_IMAGE = "lambdock-test/minio:samples"
 LAMBDOCK_IMAGE = "lambdock-test/lambdock:samples"
+PYTHON_BOTO3_IMAGE = "lambdock-test/python-boto3:samples"
+# Debian's python3 looks here for locally installed packages.
+DEBIAN_SITE = "/usr/local/lib/python3.11/dist-packages"
 BUILD_TIMEOUT_SECONDS = 900
 SETUP_HINT = "run `bash scripts/test.sh` (it prepares the engine and the MinIO binary)"
 
@@ -87,3 +90,15 @@ def lambdock_image(
     command = ["docker", "build", "-q", "--network", "host", "-t", LAMBDOCK_IMAGE, *build_args]
     run([*command, str(context)], what="lambdock image (Dockerfile)")
     return LAMBDOCK_IMAGE
+
+
+@pytest.fixture(scope="session")
+def python_boto3_image(python_image: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The test Python runtime image with boto3, which Lambda's Python runtimes provide to every
+    handler (AWS's base images have it; the plain Debian test image does not)."""
+    context = tmp_path_factory.mktemp("python-boto3-image")
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(context / "site")]
+    run([*pip, "boto3"], what="pip install boto3")
+    (context / "Dockerfile").write_text(f"FROM {python_image}\nCOPY site {DEBIAN_SITE}/\n")
+    run(["docker", "build", "-q", "-t", PYTHON_BOTO3_IMAGE, str(context)], what="boto3 image")
+    return PYTHON_BOTO3_IMAGE

@@ -8,35 +8,36 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.containers.conftest import image_from_environment
 from tests.integration.samples.walkthrough import TasksApi, copy_sample, data_service, example
 from tests.support import lambdock_up
 
-# The API functions import pydantic, which the sample declares in requirements.txt. The process
-# backend installs it on first use (emulator/dependencies.py); the Docker backend does not yet
-# mount that install into the function's container (at /opt/python, where Lambda puts layers),
-# so every task submitted through the API fails there. Strict: remove this mark once it does.
+# The API functions import pydantic, which the sample declares in requirements.txt, and the
+# JavaScript task the AWS SDK it declares in package.json. The process backend installs both
+# on first use (emulator/dependencies.py); the Docker backend does not yet mount that install
+# into the function's container (at /opt/python or /opt/nodejs/node_modules, where Lambda puts
+# layers), so every task submitted through the API fails there with Runtime.ImportModuleError.
+# Strict: remove this mark once it does.
 pytestmark = pytest.mark.xfail(
     strict=True, reason="the Docker backend does not mount a function's installed dependencies"
 )
 
 
 @pytest.fixture(scope="module")
-def api(docker_client: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TasksApi]:
+def api(
+    python_boto3_image: str, nodejs_image: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TasksApi]:
     """A copy of sample_tasks served with the Docker backend; a client of its API."""
     if not os.environ.get("LAMBDOCK_MINIO_BIN"):
         pytest.fail("LAMBDOCK_MINIO_BIN is not set; run `bash scripts/test.sh`", pytrace=False)
-    python = image_from_environment(docker_client, "LAMBDOCK_TEST_IMAGE_PYTHON")  # type: ignore[arg-type]
-    nodejs = image_from_environment(docker_client, "LAMBDOCK_TEST_IMAGE_NODEJS")  # type: ignore[arg-type]
     root = tmp_path_factory.mktemp("samples-docker")
     template = copy_sample(root / "sample_tasks")
     args = [
         "--backend",
         "docker",
         "--runtime-image",
-        f"python3.12={python}",
+        f"python3.12={python_boto3_image}",
         "--runtime-image",
-        f"nodejs22.x={nodejs}",
+        f"nodejs22.x={nodejs_image}",
         "--retry-delay",
         "0.01",
     ]
