@@ -37,6 +37,13 @@ def data_service() -> Iterator[str]:
     thread.join(10)
 
 
+@pytest.fixture
+def s3(lambdock: Any) -> Any:
+    """A boto3 S3 client on lambdock's S3 endpoint; fails at once where lambdock serves none,
+    before any handler could send its SDK calls to AWS itself."""
+    return lambdock.client("s3")
+
+
 def wait_for_task(api: Any, task_id: str, timeout: float = TASK_TIMEOUT_SECONDS) -> dict[str, Any]:
     """Poll GET /tasks/{id} until the task succeeded or failed; its last answer."""
     deadline = time.monotonic() + timeout

@@ -11,7 +11,10 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from conftest import EXAMPLES, wait_for_task
+
+pytestmark = pytest.mark.usefixtures("s3")
 
 
 def submit(api: httpx.Client, task: dict[str, Any]) -> str:

@@ -71,6 +71,11 @@ class TasksApi:
 
     def __init__(self, base_url: str) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=60.0)
+        # Without lambdock's S3 the handlers' SDK calls would go to AWS itself: stop first.
+        health = self.http.get("/_lambdock/health").json()
+        if "storage" not in health:
+            self.http.close()
+            pytest.fail(f"lambdock at {base_url} serves no S3 storage: {health}", pytrace=False)
 
     def close(self) -> None:
         self.http.close()
