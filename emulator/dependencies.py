@@ -113,27 +113,40 @@ class DependencyInstaller:
         return search_path(manifest, target)
 
     async def _install(self, function: FunctionConfig, manifest: Manifest, target: Path) -> None:
-        partial = target.with_name(target.name + ".part")
+        # Installed aside and renamed into place, so a folder with the marker is always whole
+        # (another lambdock on the same project may be installing the same manifest).
+        partial = target.with_name(f"{target.name}.part-{os.getpid()}")
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
+        try:
+            await self._install_into(function, manifest, partial)
+            (partial / DONE_MARKER).write_text(manifest.digest)
+            if not (target / DONE_MARKER).exists():
+                shutil.rmtree(target, ignore_errors=True)
+                with contextlib.suppress(OSError):  # the other install got there first
+                    partial.rename(target)
+            if not (target / DONE_MARKER).exists():
+                raise BackendError(f"could not put the installed dependencies in {target}")
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
+
+    async def _install_into(
+        self, function: FunctionConfig, manifest: Manifest, folder: Path
+    ) -> None:
         if manifest.family == "nodejs":
-            shutil.copy2(manifest.path, partial / "package.json")
+            shutil.copy2(manifest.path, folder / "package.json")
             lock_file = manifest.path.with_name("package-lock.json")
             if lock_file.is_file():
-                shutil.copy2(lock_file, partial / "package-lock.json")
+                shutil.copy2(lock_file, folder / "package-lock.json")
         print(
             f"lambdock: installing {function.logical_id}'s dependencies from "
-            f"{manifest.path.name} (first use; kept in {target})",
+            f"{manifest.path.name} (first use; kept in {folder.parent})",
             file=sys.stderr,
             flush=True,
         )
-        command = install_command(manifest, partial, python=self._python, npm=self._npm)
-        await _run(
-            command, cwd=manifest.path.parent, what=f"{function.logical_id}'s {manifest.path.name}"
-        )
-        (partial / DONE_MARKER).write_text(manifest.digest)
-        shutil.rmtree(target, ignore_errors=True)
-        partial.rename(target)
+        command = install_command(manifest, folder, python=self._python, npm=self._npm)
+        what = f"{function.logical_id}'s {manifest.path.name}"
+        await _run(command, cwd=manifest.path.parent, what=what)
 
 
 async def _run(command: list[str], *, cwd: Path, what: str) -> None:
