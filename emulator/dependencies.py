@@ -37,6 +37,27 @@ class Manifest:
     digest: str
 
 
+@dataclass(frozen=True)
+class Target:
+    """The Python an install is for when it is not the one running pip: a container's."""
+
+    python_version: str
+    machine: str = "x86_64"
+
+    def pip_options(self) -> list[str]:
+        """Binary wheels for Lambda's platform, as AWS's guide to Python .zip packages says
+        (`--platform manylinux2014_<arch> --only-binary=:all:`)."""
+        return [
+            *("--python-version", self.python_version, "--implementation", "cp"),
+            *("--platform", f"manylinux2014_{self.machine}", "--only-binary=:all:"),
+        ]
+
+    @property
+    def suffix(self) -> str:
+        """What tells this target's install folder from others of the same manifest."""
+        return f"-py{self.python_version}-{self.machine}"
+
+
 def _has_requirements(text: str) -> bool:
     lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
     return any(lines)
@@ -76,12 +97,16 @@ def manifest_of(function: FunctionConfig) -> Manifest | None:
     return Manifest(family, path, digest)
 
 
-def install_command(manifest: Manifest, target: Path, *, python: str, npm: str) -> list[str]:
-    """The command that installs a manifest into `target` (run in the manifest's folder)."""
+def install_command(
+    manifest: Manifest, folder: Path, *, python: str, npm: str, target: Target | None = None
+) -> list[str]:
+    """The command that installs a manifest into `folder` (run in the manifest's folder), for
+    the Python running pip unless another `target` is given."""
     if manifest.family == "python":
         pip = [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input"]
-        return [*pip, "--quiet", "--target", str(target), "--requirement", str(manifest.path)]
-    return [npm, "install", "--omit=dev", "--no-audit", "--no-fund", "--prefix", str(target)]
+        pip += target.pip_options() if target else []
+        return [*pip, "--quiet", "--target", str(folder), "--requirement", str(manifest.path)]
+    return [npm, "install", "--omit=dev", "--no-audit", "--no-fund", "--prefix", str(folder)]
 
 
 def search_path(manifest: Manifest, installed: Path) -> dict[str, str]:
@@ -100,38 +125,44 @@ class DependencyInstaller:
         self._npm = npm
         self._locks: dict[Path, asyncio.Lock] = {}
 
-    async def search_path(self, function: FunctionConfig) -> dict[str, str]:
-        """Install the function's dependencies if needed; the variables that find them."""
+    async def search_path(
+        self, function: FunctionConfig, target: Target | None = None
+    ) -> dict[str, str]:
+        """Install the function's dependencies if needed (for `target`'s Python if given: the
+        Docker backend's containers); the variables that find them."""
         manifest = manifest_of(function)
         if manifest is None:
             return {}
-        target = self.root / f"{manifest.path.parent.name}-{manifest.digest}"
-        lock = self._locks.setdefault(target, asyncio.Lock())
+        suffix = target.suffix if target and manifest.family == "python" else ""
+        folder = self.root / f"{manifest.path.parent.name}-{manifest.digest}{suffix}"
+        lock = self._locks.setdefault(folder, asyncio.Lock())
         async with lock:
-            if not (target / DONE_MARKER).exists():
-                await self._install(function, manifest, target)
-        return search_path(manifest, target)
+            if not (folder / DONE_MARKER).exists():
+                await self._install(function, manifest, folder, target)
+        return search_path(manifest, folder)
 
-    async def _install(self, function: FunctionConfig, manifest: Manifest, target: Path) -> None:
+    async def _install(
+        self, function: FunctionConfig, manifest: Manifest, folder: Path, target: Target | None
+    ) -> None:
         # Installed aside and renamed into place, so a folder with the marker is always whole
         # (another lambdock on the same project may be installing the same manifest).
-        partial = target.with_name(f"{target.name}.part-{os.getpid()}")
+        partial = folder.with_name(f"{folder.name}.part-{os.getpid()}")
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
         try:
-            await self._install_into(function, manifest, partial)
+            await self._install_into(function, manifest, partial, target)
             (partial / DONE_MARKER).write_text(manifest.digest)
-            if not (target / DONE_MARKER).exists():
-                shutil.rmtree(target, ignore_errors=True)
+            if not (folder / DONE_MARKER).exists():
+                shutil.rmtree(folder, ignore_errors=True)
                 with contextlib.suppress(OSError):  # the other install got there first
-                    partial.rename(target)
-            if not (target / DONE_MARKER).exists():
-                raise BackendError(f"could not put the installed dependencies in {target}")
+                    partial.rename(folder)
+            if not (folder / DONE_MARKER).exists():
+                raise BackendError(f"could not put the installed dependencies in {folder}")
         finally:
             shutil.rmtree(partial, ignore_errors=True)
 
     async def _install_into(
-        self, function: FunctionConfig, manifest: Manifest, folder: Path
+        self, function: FunctionConfig, manifest: Manifest, folder: Path, target: Target | None
     ) -> None:
         if manifest.family == "nodejs":
             shutil.copy2(manifest.path, folder / "package.json")
@@ -144,7 +175,9 @@ class DependencyInstaller:
             file=sys.stderr,
             flush=True,
         )
-        command = install_command(manifest, folder, python=self._python, npm=self._npm)
+        command = install_command(
+            manifest, folder, python=self._python, npm=self._npm, target=target
+        )
         what = f"{function.logical_id}'s {manifest.path.name}"
         await _run(command, cwd=manifest.path.parent, what=what)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from emulator.backends.base import EnvironmentSpec
 from emulator.backends.process import ProcessBackend
-from emulator.dependencies import Manifest, install_command, manifest_of, search_path
+from emulator.dependencies import Manifest, Target, install_command, manifest_of, search_path
 from emulator.template.models import FunctionConfig
 
 
@@ -110,3 +110,20 @@ def test_the_process_backend_gives_nodejs_dependencies_as_node_path() -> None:
     fn = function(Path("/code"), "nodejs22.x")
     variables = backend.environment(spec(fn), {"NODE_PATH": "/deps/x/node_modules"})
     assert variables["NODE_PATH"] == "/deps/x/node_modules"
+
+
+def test_an_install_for_a_containers_python_asks_pip_for_lambdas_platform_wheels() -> None:
+    manifest = Manifest("python", Path("/code/requirements.txt"), "abc")
+    target = Target("3.12", "aarch64")
+    command = install_command(manifest, Path("/deps/x"), python="/py", npm="npm", target=target)
+    assert command[6:14] == [
+        "--python-version",
+        "3.12",
+        "--implementation",
+        "cp",
+        "--platform",
+        "manylinux2014_aarch64",
+        "--only-binary=:all:",
+        "--quiet",
+    ]
+    assert target.suffix == "-py3.12-aarch64"
