@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from emulator import wire
-from emulator.api import admin, gateway, invoke
+from emulator.api import admin, admin_data, cloudwatch_logs, dashboard, gateway, invoke
 from emulator.backends.base import Backend
 from emulator.clock import Clock, SystemClock, new_request_id
 from emulator.errors import ApiError
@@ -62,7 +62,11 @@ def create_app(
     app.state.services = services
     app.add_exception_handler(ApiError, _render_api_error)  # type: ignore[arg-type]
     app.include_router(admin.router)
+    app.include_router(admin_data.router)
+    app.include_router(dashboard.router)
     app.include_router(invoke.router)
+    # CloudWatch Logs answers only POST / with its target header; then the gateway.
+    app.router.routes.append(cloudwatch_logs.ROUTE)
     # Last, for every method at the root: lambdock's own paths above win over user routes.
     app.state.gateway = Gateway(services)
     app.router.routes.append(gateway.route)

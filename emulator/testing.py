@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from emulator.commands.sample_events import SOURCES, SampleOptions, Stamp
 from emulator.embedded import EmbeddedLambdock
 from emulator.errors import LambdockError, TemplateError
 from emulator.invoker import InvocationRequest, InvocationResult
@@ -97,6 +99,30 @@ class LambdockSession:
         request = InvocationRequest(function, payload)
         result: InvocationResult = self.server.call(lambda: services.invoker.invoke(request))
         return result
+
+    def sample_event(self, source: str, **options: Any) -> dict[str, Any]:
+        """An AWS-shaped sample event (`apigw-v1`, `apigw-v2`, `s3-put`, `s3-delete`,
+        `schedule`), as `lambdock generate-event` prints it; options as SampleOptions fields."""
+        if source not in SOURCES:
+            raise LambdockError(f"no sample event {source!r}; one of {', '.join(sorted(SOURCES))}")
+        stamp = Stamp(int(time.time() * 1000), str(uuid.uuid4()), uuid.uuid4().hex)
+        region = self.server.settings.region
+        return SOURCES[source](stamp, SampleOptions(region=region, **options))
+
+    def invoke_event(self, function: str, source: str, **options: Any) -> InvocationResult:
+        """Invoke a function with a sample event of `source` (see `sample_event`)."""
+        return self.invoke(function, self.sample_event(source, **options))
+
+    def fire_schedule(self, name: str) -> str:
+        """Fire a schedule now (by rule name, ARN or `<function>.<event>`); its request id."""
+        services = self.server.services
+        assert services is not None
+        rule = services.scheduler.find(name)
+        if rule is None:
+            raise LambdockError(f"no schedule {name!r} in the template")
+        firing = self.server.call(lambda: services.scheduler.fire(rule))
+        request_id: str = firing.request_id
+        return request_id
 
     def logs(self, function: str) -> str:
         """The log (START..REPORT) of the function's last finished invocation."""
