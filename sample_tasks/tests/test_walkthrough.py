@@ -6,7 +6,6 @@ reads its status and result back through the API, as a client of the deployed sy
 
 from __future__ import annotations
 
-import datetime
 import json
 from typing import Any
 
@@ -131,19 +130,9 @@ def test_an_unknown_task_is_not_found(lambdock: Any) -> None:
 def test_the_daily_report_fired_by_hand_counts_the_tasks(lambdock: Any) -> None:
     with lambdock.http() as api:
         wait_for_task(api, submit(api, example("word-count")))
-    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    # The event EventBridge sends a Schedule rule's target (AWS docs: "EventBridge events").
-    scheduled = {
-        "version": "0",
-        "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": "123456789012",
-        "time": now,
-        "region": "us-east-1",
-        "resources": ["arn:aws:events:us-east-1:123456789012:rule/daily-report"],
-        "detail": {},
-    }
+    # The event an EventBridge Schedule rule sends its target, "time" being now.
+    scheduled = lambdock.sample_event("schedule")
+    now = scheduled["time"]
     result = lambdock.invoke("DailyReportFunction", scheduled)
     assert result.ok, result.payload
     report = json.loads(result.payload)
