@@ -173,6 +173,9 @@ class Pool:
         env = Environment(
             environment_id, function, stream, on_idle=self._on_idle, on_line=self._on_line
         )
+        # Reserved for whoever boots it: when its runtime first asks for work, it must not be
+        # parked and handed to another lease while the booter has yet to resume.
+        env.leased = True
         slot = _Slot(env, RuntimeEndpoint(env), generation=held.generation)
         held.slots[environment_id] = slot
         return slot
@@ -277,6 +280,7 @@ class Pool:
         held = self._of(function)
         slot = self._reserve(function, held)
         await self._boot(slot)
+        slot.environment.leased = False
         self._release(slot)
 
     async def drain(self, function_name: str) -> None:
