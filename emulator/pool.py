@@ -289,13 +289,12 @@ class Pool:
         if held is None:
             return
         held.generation += 1
-        # Idle ones, and those that have answered and are on their way back to /next: none of
-        # them is serving anyone. Leased ones (booting or serving) go when they are released.
+        # An environment that has answered and is only on its way back to /next serves nobody:
+        # retire it now with the idle ones, so a drain is complete when it returns.
         done = [
             slot
             for slot in held.slots.values()
-            if not slot.environment.leased
-            and (slot.environment.state is State.IDLE or slot.environment.finishing)
+            if slot in held.idle or (slot.environment.finishing and not slot.environment.leased)
         ]
         for slot in done:
             await self._destroy(slot)

@@ -7,6 +7,7 @@ import importlib.util
 
 from emulator.backends.base import Backend
 from emulator.backends.process import ProcessBackend
+from emulator.dependencies import DependencyInstaller
 from emulator.errors import BackendError
 from emulator.settings import Settings
 
@@ -15,17 +16,27 @@ def select_backend(settings: Settings) -> Backend:
     """The backend the settings ask for; `auto` is docker where an engine answers."""
     match settings.backend:
         case "process":
-            return ProcessBackend(python=settings.python_executable, node=settings.node_executable)
+            return _process(settings)
         case "docker":
             return _docker(settings, required=True)
         case "auto":
             try:
                 return _docker(settings, required=False)
             except BackendError:
-                return ProcessBackend(
-                    python=settings.python_executable, node=settings.node_executable
-                )
+                return _process(settings)
     raise BackendError(f"unknown backend {settings.backend!r}")
+
+
+def _process(settings: Settings) -> ProcessBackend:
+    # Declared dependencies (requirements.txt, package.json) are installed on first use.
+    installer = DependencyInstaller(
+        settings.resolved_state_dir / "deps", python=settings.python_executable
+    )
+    return ProcessBackend(
+        python=settings.python_executable,
+        node=settings.node_executable,
+        dependencies=installer,
+    )
 
 
 def _docker(settings: Settings, *, required: bool) -> Backend:

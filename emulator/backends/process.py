@@ -16,6 +16,7 @@ from emulator import wire
 from emulator.backends.base import EnvironmentSpec, LineSink, Running
 from emulator.backends.entrypoint import check_bootstrap
 from emulator.backends.output import LineBuffer
+from emulator.dependencies import DependencyInstaller
 from emulator.errors import BackendError, EnvironmentFailed
 from emulator.lambda_env import Placement, lambda_environment
 from emulator.runtime_files import runtime_root
@@ -133,9 +134,16 @@ class ProcessBackend:
     name = "process"
     runtime_api_bind_host = "127.0.0.1"
 
-    def __init__(self, *, python: str, node: str = "node") -> None:
+    def __init__(
+        self,
+        *,
+        python: str,
+        node: str = "node",
+        dependencies: DependencyInstaller | None = None,
+    ) -> None:
         self._python = python
         self._node = node
+        self._dependencies = dependencies
         self._running: set[ProcessEnvironment] = set()
 
     def command(self, function: FunctionConfig) -> list[str]:
@@ -152,8 +160,11 @@ class ProcessBackend:
             f"{function.logical_id}: PackageType Image needs the docker backend (--backend docker)"
         )
 
-    def environment(self, spec: EnvironmentSpec) -> dict[str, str]:
-        """The runtime process's variables: Lambda's, plus what a local process needs."""
+    def environment(
+        self, spec: EnvironmentSpec, dependencies: dict[str, str] | None = None
+    ) -> dict[str, str]:
+        """The runtime process's variables: Lambda's, plus what a local process needs, with
+        the folder of the function's installed dependencies (PYTHONPATH or NODE_PATH)."""
         function = spec.function
         runtime_dir = runtime_root() / function.runtime_family
         placement = Placement(
@@ -167,25 +178,31 @@ class ProcessBackend:
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": os.environ.get("HOME", "/"),
         }
+        found = dict(dependencies or {})
         if function.runtime_family == "python":
-            local["PYTHONPATH"] = str(runtime_dir)
+            # Installed dependencies before the runtime client, as a layer's /opt/python is.
+            paths = [found.pop("PYTHONPATH", None), str(runtime_dir)]
+            local["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
             # stdout is a pipe here, as in Lambda; unbuffered so lines arrive when printed.
             local["PYTHONUNBUFFERED"] = "1"
         variables = lambda_environment(
             function, placement, credentials=spec.credentials, extra=spec.endpoints
         )
-        return {**local, **variables}
+        return {**local, **found, **variables}
 
     async def start(self, spec: EnvironmentSpec, on_line: LineSink) -> ProcessEnvironment:
         """Start the runtime client; a missing executable is a BackendError."""
         command = self.command(spec.function)
+        dependencies = {}
+        if self._dependencies is not None:
+            dependencies = await self._dependencies.search_path(spec.function)
         # One pipe for stdout and stderr, as Lambda's log stream has both, in write order.
         read_fd, write_fd = os.pipe()
         try:
             process = await asyncio.create_subprocess_exec(
                 *command,
                 cwd=str(spec.function.code_uri),
-                env=self.environment(spec),
+                env=self.environment(spec, dependencies),
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=write_fd,
                 stderr=write_fd,

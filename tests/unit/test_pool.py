@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from emulator.backends.base import EnvironmentSpec, LineSink
-from emulator.environment import Environment, Invocation, State
+from emulator.environment import Environment, State
 from emulator.pool import Pool, PoolSettings
 from emulator.template.models import FunctionConfig
 from tests.fakes import FakeClock
@@ -97,28 +97,5 @@ async def test_a_prewarmed_environment_serves_the_next_lease_warm() -> None:
     async with pool.lease(FUNCTION) as lease:
         assert (lease.environment, lease.cold) == (env, False)
     runtime.cancel()
-    await asyncio.gather(runtime, return_exceptions=True)
-    await pool.close()
-
-
-async def test_draining_retires_an_environment_that_answered_but_is_not_back_at_next() -> None:
-    pool = _pool()
-
-    async def invoke_once() -> None:
-        async with pool.lease(FUNCTION) as lease:
-            await lease.environment.invoke(Invocation("r1", b"{}", 0, "arn", "Root=1-0-0"))
-
-    async def answer_once(env: Environment) -> None:
-        invocation = await env.next_invocation()
-        env.post_response(invocation.request_id, b"{}")
-
-    invoking = asyncio.create_task(invoke_once())
-    await _turns()
-    (env,) = pool.environments("Fn")
-    runtime = asyncio.create_task(answer_once(env))
-    await asyncio.wait_for(invoking, 5)
-    assert env.finishing
-    await pool.drain("Fn")
-    assert (pool.environments("Fn"), env.state) == ([], State.STOPPED)
     await asyncio.gather(runtime, return_exceptions=True)
     await pool.close()
