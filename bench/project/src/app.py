@@ -27,3 +27,14 @@ def count(event, context):
         with open(path, "a") as out:
             out.write("1\n")
     return None
+
+
+def arrived(event, context):
+    """Note the wall-clock time an S3 event reached the handler, one line per object key."""
+    now = time.time()
+    path = os.environ.get("STAMP_FILE")
+    if path:
+        with open(path, "a") as out:
+            for record in event.get("Records", []):
+                out.write(f"{record['s3']['object']['key']} {now}\n")
+    return None
