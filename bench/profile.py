@@ -37,12 +37,21 @@ from emulator.settings import Settings
 
 Stages = tuple[tuple[str, tuple[str, ...]], ...]
 
+# The client's HTTP server (request parsing, response writing) counts as itself even where our
+# code calls it (a Starlette response sent from the gateway route ends in uvicorn and h11).
+HTTP_SERVER_STAGE = "uvicorn HTTP server: parse request, write response (h11)"
+HTTP_SERVER_MARKERS = ("uvicorn/", "h11/", "httptools")
+
 # A sample belongs to the first stage, scanning its frames from the leaf up, that names one of
 # its markers: our own modules first, so that library code they call (h11 under the Runtime
 # API, json under event building) counts for the stage that called it.
 LAMBDOCK_STAGES: Stages = (
-    ("log lines (START/END/REPORT, console echo)", ("emulator/logs.py", "emulator/services.py")),
-    ("Runtime API server (h11 parse, answers, hand off)", ("emulator/api/runtime.py",)),
+    (
+        "log lines (START/END/REPORT, console echo)",
+        ("emulator/logs.py", "emulator/services.py", "emulator/console.py"),
+    ),
+    ("Runtime API server (parse, answers, hand off)", ("emulator/api/runtime",)),
+    ("request ids and clock", ("emulator/clock.py",)),
     ("environment state machine", ("emulator/environment.py",)),
     ("pool lease", ("emulator/pool.py",)),
     ("route match", ("emulator/routing.py",)),
@@ -55,7 +64,7 @@ LAMBDOCK_STAGES: Stages = (
     ("gateway service (other)", ("emulator/gateway_service.py",)),
     ("other lambdock code", ("emulator/",)),
     ("Starlette / FastAPI (routing, middleware, response)", ("starlette/", "fastapi/")),
-    ("uvicorn HTTP server (h11 parse and write)", ("uvicorn/", "h11/", "httptools")),
+    (HTTP_SERVER_STAGE, HTTP_SERVER_MARKERS),
     ("asyncio event loop (callbacks, transports, tasks)", ("asyncio/", "uvloop", "selectors")),
 )
 RUNTIME_STAGES: Stages = (
@@ -72,7 +81,7 @@ RUNTIME_STAGES: Stages = (
 SEND_MARKERS = ("socket.send", "socket.sendall")
 SEND_STAGE = "socket writes (send system call)"
 IDLE_MARKERS = ("epoll.poll", "[await]", "[sleep]")
-RUNTIME_WAIT_MARKERS = ("socket.recv_into",)
+RUNTIME_WAIT_MARKERS = ("socket.recv",)
 
 
 def classify(stack: list[str], stages: Stages) -> str:
@@ -80,12 +89,19 @@ def classify(stack: list[str], stages: Stages) -> str:
     else the innermost frame of lambdock's or the runtime's own code; else of a library."""
     if any(marker in stack[-1] for marker in SEND_MARKERS):
         return SEND_STAGE
+    innermost = next((f for f in reversed(stack) if _stage_of(f, stages) is not None), "")
+    if _stage_of(innermost, stages) == HTTP_SERVER_STAGE:
+        return HTTP_SERVER_STAGE
     for own in (True, False):
         for frame in reversed(stack):
             for stage, markers in stages:
                 if _is_own(markers) == own and any(marker in frame for marker in markers):
                     return stage
     return "other (interpreter, C calls)"
+
+
+def _stage_of(frame: str, stages: Stages) -> str | None:
+    return next((stage for stage, markers in stages if any(m in frame for m in markers)), None)
 
 
 def _is_own(markers: tuple[str, ...]) -> bool:
