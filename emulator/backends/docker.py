@@ -56,7 +56,7 @@ from emulator.backends.container_state import (
 from emulator.backends.entrypoint import check_bootstrap
 from emulator.backends.images import ImageCatalog, ImageMissing, unavailable
 from emulator.backends.output import Output, PipeOutput, StreamOutput
-from emulator.dependencies import DependencyInstaller, Target
+from emulator.dependencies import DependencyInstaller, Target, manifest_of
 from emulator.errors import BackendError, EnvironmentFailed
 from emulator.runtime_files import runtime_root
 from emulator.settings import Settings
@@ -315,6 +315,9 @@ class DockerBackend:
         """The host folder of the function's installed dependencies, installed for the
         image's Python (wheels for its version and machine) on first use."""
         if self._dependencies is None or function.runtime_family not in ("python", "nodejs"):
+            return None
+        if manifest_of(function) is None:
+            # Nothing to install: do not start a container to ask the image its Python.
             return None
         target = None
         if function.runtime_family == "python":

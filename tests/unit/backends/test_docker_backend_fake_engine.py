@@ -19,6 +19,7 @@ from emulator.backends.container_env import ContainerEnvironment
 from emulator.backends.container_plan import NetworkPlan, Owner
 from emulator.backends.docker import DockerBackend, connect
 from emulator.backends.images import IMAGE_UNAVAILABLE
+from emulator.dependencies import DependencyInstaller
 from emulator.errors import BackendError, EnvironmentFailed
 from emulator.settings import Settings
 from emulator.template.models import FunctionConfig
@@ -251,3 +252,26 @@ async def test_an_entry_point_that_cannot_start_is_an_invalid_entrypoint_error()
         await backend(engine, {"python": "aws:py"}).start(spec(), lambda line: None)
     assert failure.value.error_type == "Runtime.InvalidEntrypoint"
     assert ("remove", "c0") in engine.calls
+
+
+async def test_a_function_without_dependencies_starts_no_container_to_ask_the_images_python(
+    tmp_path: Path,
+) -> None:
+    engine = FakeEngine({"aws:py": AWS_IMAGE})
+    docker_backend = DockerBackend(
+        engine,  # type: ignore[arg-type]
+        network=NetworkPlan(mode="host"),
+        owner=Owner("inst", "devbox", 1, 1),
+        runtime_images={"python": "aws:py"},
+        announce=lambda message: None,
+        cgroup_root=Path("/nonexistent"),
+        dependencies=DependencyInstaller(tmp_path / "deps", python="python3"),
+    )
+    code = tmp_path / "src"
+    code.mkdir()
+    (code / "requirements.txt").write_text("# nothing to install\n")
+    function = FunctionConfig("Hello", "hello", "app.handler", "python3.12", code)
+    environment = EnvironmentSpec("e" * 32, function, 40000, "stream", "us-east-1", {}, {})
+    await docker_backend.start(environment, lambda line: None)
+    assert [call for call in engine.calls if call[0] == "create"] == [("create", "c0")]
+    await docker_backend.close()
