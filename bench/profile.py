@@ -172,9 +172,11 @@ def wrapper_script(folder: Path, session_out: Path, warm: int, count: int) -> Pa
 
 
 @contextlib.contextmanager
-def embedded(python: str) -> Iterator[EmbeddedLambdock]:
-    """lambdock serving the bench project in this process (its console echo discarded)."""
-    settings = Settings(template=systems.PROJECT / "template.yaml", port=0, backend="process")
+def embedded(python: str, folder: Path) -> Iterator[EmbeddedLambdock]:
+    """lambdock serving a fresh copy of the bench project in this process (its console echo
+    discarded)."""
+    project = systems.fresh_project(folder)
+    settings = Settings(template=project / "template.yaml", port=0, backend="process")
     settings = replace(settings, python_executable=python)
     with contextlib.redirect_stdout(io.StringIO()):
         lam = EmbeddedLambdock(settings).start()
@@ -224,7 +226,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     out = args.out or Path(tempfile.mkdtemp(prefix="lambdock-profile-"))
     out.mkdir(parents=True, exist_ok=True)
-    with embedded(sys.executable) as lam:
+    with embedded(sys.executable, Path(tempfile.mkdtemp(dir=out))) as lam:
         plain = run_pass(lam, args.requests, 200)
     if args.plain:
         report(plain, None, None, None, args.requests)
@@ -233,7 +235,7 @@ def main(argv: list[str]) -> int:
     warm = 200
     python = wrapper_script(out, runtime_session, warm, args.requests)
     profiler = Profiler(interval=args.interval, async_mode="disabled")
-    with embedded(str(python)) as lam:
+    with embedded(str(python), Path(tempfile.mkdtemp(dir=out))) as lam:
         port = int(lam.base_url.rsplit(":", 1)[1])
         client = RawClient(port, systems.HELLO_GET)
         for _ in range(warm):

@@ -54,7 +54,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def build(key: str, port: int, image: str) -> systems.System | None:
+def build(key: str, port: int, image: str, folder: Path) -> systems.System | None:
     """The system for a key, or None (with a message) when it cannot run here."""
     match key:
         case "floor":
@@ -62,12 +62,13 @@ def build(key: str, port: int, image: str) -> systems.System | None:
         case "hop":
             return systems.hop(port)
         case "process":
-            return systems.lambdock(port, "process")
+            template = systems.fresh_project(folder) / "template.yaml"
+            return systems.lambdock(port, "process", template)
         case "docker":
             if not systems.docker_landed():
                 print("skip docker: the Docker backend is not on this checkout", file=sys.stderr)
                 return None
-            return systems.docker(port, image)
+            return systems.docker(port, systems.fresh_project(folder) / "template.yaml", image)
     raise SystemExit(f"unknown system {key!r}; choose from {', '.join(SYSTEMS)}")
 
 
@@ -179,11 +180,13 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="lambdock-bench-") as tmp:
         for key in keys:
             port = systems.free_port()
-            system = build(key, port, args.image)
+            folder = Path(tmp) / key
+            folder.mkdir()
+            system = build(key, port, args.image, folder)
             if system is None:
                 continue
             print(f"measuring {system.label} ...", file=sys.stderr, flush=True)
-            rows.append(measure(system, port, args, Path(tmp)))
+            rows.append(measure(system, port, args, folder))
     ran_docker = any(row.key == "lambdock-docker" for row in rows)
     docker_run = docker_run_seconds(args.image) if ran_docker else None
     scale_rows = run_scale(scale_names, args)

@@ -193,7 +193,8 @@ def queue_drain(events: int = 10_000, batch: int = 1_000) -> ScaleRow:
         counter.touch()
         port = free_port()
         env_file = systems.env_vars_file(folder, counter, gate)
-        system = systems.lambdock(port, "process", None, "--env-vars", str(env_file))
+        template = systems.fresh_project(folder) / "template.yaml"
+        system = systems.lambdock(port, "process", template, "--env-vars", str(env_file))
         with running(system, port, folder / "lambdock.log", time.monotonic) as started:
             _wait_health(port, started)
             submits = _submit(port, events, batch)
@@ -287,8 +288,7 @@ def s3_to_handler(puts: int = 50) -> ScaleRow:
         return ScaleRow(name, f"not measured: no MinIO binary ({BINARY_ENV})", goal, None, {})
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        project = folder / "project"
-        shutil.copytree(PROJECT, project)  # its .lambdock/ state (MinIO data) stays out
+        project = systems.fresh_project(folder)
         stamps = folder / "stamps.txt"
         stamps.touch()
         env_file = folder / "env.json"

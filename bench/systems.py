@@ -89,9 +89,16 @@ def hop(port: int) -> System:
     return System("hop", "floor + one hop to a worker process over a pipe", command, HELLO_GET)
 
 
-def lambdock(port: int, backend: str, template: Path | None = None, *extra: str) -> System:
-    """`lambdock up` of the bench project with the given backend."""
-    template = template or PROJECT / "template.yaml"
+def fresh_project(folder: Path) -> Path:
+    """A copy of the bench project in `folder`, without state from earlier runs: lambdock keeps
+    its queue and logs under the project's .lambdock/, and loads the logs when it starts."""
+    copy = folder / "project"
+    shutil.copytree(PROJECT, copy, ignore=shutil.ignore_patterns(".lambdock"))
+    return copy
+
+
+def lambdock(port: int, backend: str, template: Path, *extra: str) -> System:
+    """`lambdock up` of a template (a fresh copy of the bench project's) with a backend."""
     command = [sys.executable, "-m", "emulator", "up", "--template", str(template)]
     command += ["--host", HOST, "--port", str(port), "--backend", backend, *extra]
     via_gateway = gateway_landed()
@@ -108,10 +115,10 @@ def lambdock(port: int, backend: str, template: Path | None = None, *extra: str)
     )
 
 
-def docker(port: int, image: str) -> System:
+def docker(port: int, template: Path, image: str) -> System:
     """`lambdock up` with the Docker backend (host networking) and a local Python image."""
     image_flag = f"python3.11={image}"
-    system = lambdock(port, "docker", None, "--runtime-image", image_flag, "--no-pull")
+    system = lambdock(port, "docker", template, "--runtime-image", image_flag, "--no-pull")
     return System(
         system.key,
         system.label,
