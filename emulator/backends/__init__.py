@@ -15,17 +15,26 @@ def select_backend(settings: Settings) -> Backend:
     """The backend the settings ask for; `auto` is docker where an engine answers."""
     match settings.backend:
         case "process":
-            return ProcessBackend(python=settings.python_executable, node=settings.node_executable)
+            return _process(settings)
         case "docker":
             return _docker(settings, required=True)
         case "auto":
             try:
                 return _docker(settings, required=False)
             except BackendError:
-                return ProcessBackend(
-                    python=settings.python_executable, node=settings.node_executable
-                )
+                return _process(settings)
     raise BackendError(f"unknown backend {settings.backend!r}")
+
+
+def _process(settings: Settings) -> ProcessBackend:
+    backend = ProcessBackend(
+        python=settings.python_executable,
+        node=settings.node_executable,
+        state_dir=settings.resolved_state_dir,
+    )
+    # What a lambdock killed with SIGKILL left running goes before this one starts anything.
+    backend.reap_orphans()
+    return backend
 
 
 def _docker(settings: Settings, *, required: bool) -> Backend:

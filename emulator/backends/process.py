@@ -1,20 +1,30 @@
 """The process backend: each environment is a local subprocess running a runtime client.
 
 No isolation: the handler runs with lambdock's user on the host. It is for machines without
-Docker and for the fastest edit-run loop. Each environment gets its own process group, so a
-handler that forks is stopped whole.
+Docker and for the fastest edit-run loop. Each environment gets its own session and process
+group, so a handler that forks is stopped whole. Without a cgroup, Lambda's limits are enforced
+from outside: memory over MemorySize and more tasks than Lambda's quota get the environment
+killed (SIGKILL, as Lambda's out-of-memory killer does), a per-process data limit backs that up,
+and the runtime dies with lambdock (PR_SET_PDEATHSIG); what a SIGKILLed lambdock leaves behind
+is killed at its next start (`orphans`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
+import resource
 import signal
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from emulator import wire
+from emulator.backends import process_tree
 from emulator.backends.base import EnvironmentSpec, LineSink, Running
+from emulator.backends.orphans import EnvironmentRecords
 from emulator.errors import BackendError, EnvironmentFailed
 from emulator.lambda_env import Placement, lambda_environment
 from emulator.runtime_files import runtime_root
@@ -23,14 +33,29 @@ from emulator.template.models import FunctionConfig
 # A single log line longer than this is split, as CloudWatch splits events of over 256 KB.
 _MAX_LINE = 256 * 1024
 _STOP_GRACE_SECONDS = 5.0
+# Lambda's quota "Execution processes/threads: 1,024" (AWS docs: "Lambda quotas").
+MAX_TASKS = 1024
+# How often an environment's memory and tasks are measured against its limits.
+GUARD_INTERVAL_SECONDS = 0.1
+# Each process may map this much beyond MemorySize before an allocation fails outright: a
+# backstop for allocations faster than the guard, with room for thread stacks (RLIMIT_DATA
+# counts them, where Lambda's cgroup counts only pages in use).
+DATA_HEADROOM_MB = 1024
+_PR_SET_PDEATHSIG = 1
 
 
 class ProcessEnvironment:
     """A runtime client subprocess and the task that forwards its output."""
 
-    def __init__(self, process: asyncio.subprocess.Process, on_line: LineSink) -> None:
+    def __init__(
+        self, process: asyncio.subprocess.Process, on_line: LineSink, *, memory_size: int
+    ) -> None:
         self.process = process
+        self.peak_mb = 0
+        # Who the runtime process is, so a pid reused after it is reaped is never walked.
+        self._stamp = process_tree.stamp(process.pid)
         self._reader = asyncio.create_task(_forward_lines(process, on_line))
+        self._guard = asyncio.create_task(self._enforce_limits(memory_size, on_line))
 
     async def wait(self) -> int | None:
         """Wait for the process to end and its last output to be forwarded."""
@@ -48,15 +73,78 @@ class ProcessEnvironment:
             await asyncio.sleep(0)
 
     def max_memory_mb(self) -> int:
-        """Peak resident memory of the runtime process (VmHWM), in MB."""
+        """Peak memory: the runtime's VmHWM, or the environment's measured peak if higher."""
         try:
             status = Path(f"/proc/{self.process.pid}/status").read_text()
         except OSError:
-            return 0
+            return self.peak_mb
         for line in status.splitlines():
             if line.startswith("VmHWM:"):
-                return -(-int(line.split()[1]) // 1024)
-        return 0
+                return max(self.peak_mb, -(-int(line.split()[1]) // 1024))
+        return self.peak_mb
+
+    async def _enforce_limits(self, memory_size: int, on_line: LineSink) -> None:
+        """Kill the environment when it outgrows MemorySize or Lambda's task quota."""
+        while self.process.returncode is None and sys.platform == "linux":
+            await asyncio.sleep(GUARD_INTERVAL_SECONDS)
+            found = self.tree()
+            if found.tasks > MAX_TASKS:
+                reason = f"more than {MAX_TASKS} processes and threads (Lambda's quota)"
+            else:
+                used = process_tree.memory_mb(found.pids)
+                self.peak_mb = max(self.peak_mb, used)
+                if used <= memory_size:
+                    continue
+                reason = f"{used} MB of memory, over its MemorySize of {memory_size} MB"
+            on_line(f"lambdock: the environment used {reason}; killing it as Lambda would")
+            _kill(self.process.pid, found.pids)
+            return
+
+    def tree(self) -> process_tree.Tree:
+        """The runtime process and its descendants, while it is the process that was started."""
+        if self._stamp is None or process_tree.stamp(self.process.pid) != self._stamp:
+            return process_tree.Tree((), 0)
+        return process_tree.tree(self.process.pid, max_tasks=MAX_TASKS)
+
+    def stop_guard(self) -> None:
+        """Stop measuring (the environment is being stopped)."""
+        self._guard.cancel()
+
+
+def _kill(leader: int, pids: tuple[int, ...]) -> None:
+    # The session's group, then every descendant found, in case one left the group.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(leader, signal.SIGKILL)
+    process_tree.kill_all(pids)
+
+
+def _child_setup(
+    memory_size: int, parent: int, prctl: Callable[..., int] | None
+) -> Callable[[], None]:
+    """What the runtime process does between fork and exec: its limits, and die with lambdock."""
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    limit = (memory_size + DATA_HEADROOM_MB) * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+
+    def setup() -> None:
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+        if prctl is not None:
+            prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+            if os.getppid() != parent:
+                os._exit(1)  # lambdock died before the death signal was armed
+
+    return setup
+
+
+def _load_prctl() -> Callable[..., int] | None:
+    if sys.platform != "linux":
+        return None
+    try:
+        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return prctl
 
 
 async def _forward_lines(process: asyncio.subprocess.Process, on_line: LineSink) -> None:
@@ -80,10 +168,16 @@ class ProcessBackend:
     name = "process"
     runtime_api_bind_host = "127.0.0.1"
 
-    def __init__(self, *, python: str, node: str = "node") -> None:
+    def __init__(self, *, python: str, node: str = "node", state_dir: Path | None = None) -> None:
         self._python = python
         self._node = node
-        self._running: set[ProcessEnvironment] = set()
+        self._running: dict[ProcessEnvironment, str] = {}
+        self._prctl = _load_prctl()
+        self._records = EnvironmentRecords(state_dir) if state_dir is not None else None
+
+    def reap_orphans(self) -> int:
+        """Kill what environments of a lambdock killed with SIGKILL left running."""
+        return self._records.reap() if self._records is not None else 0
 
     def command(self, function: FunctionConfig) -> list[str]:
         """The command that starts this function's runtime client."""
@@ -141,24 +235,29 @@ class ProcessBackend:
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_child_setup(spec.function.memory_size, os.getpid(), self._prctl),
                 limit=_MAX_LINE,
             )
         except (FileNotFoundError, PermissionError) as exc:
             raise BackendError(f"cannot start {command[0]}: {exc.strerror}") from None
-        running = ProcessEnvironment(process, on_line)
-        self._running.add(running)
+        running = ProcessEnvironment(process, on_line, memory_size=spec.function.memory_size)
+        self._running[running] = spec.environment_id
+        if self._records is not None:
+            self._records.add(spec.environment_id, process.pid)
         return running
 
     async def stop(self, running: Running) -> None:
         """Kill the environment's whole process group and reap it."""
         assert isinstance(running, ProcessEnvironment)
-        self._running.discard(running)
+        environment_id = self._running.pop(running, None)
+        running.stop_guard()
         process = running.process
         # The group, not just the runtime: a handler's children go with it.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
+        _kill(process.pid, running.tree().pids)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(process.wait(), _STOP_GRACE_SECONDS)
+        if self._records is not None and environment_id is not None:
+            self._records.remove(environment_id)
 
     async def close(self) -> None:
         """Stop every environment this backend started."""
