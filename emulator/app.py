@@ -6,11 +6,12 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from emulator import wire
 from emulator.api import admin, invoke
+from emulator.api.signing import require_signature
 from emulator.backends.base import Backend
 from emulator.clock import Clock, SystemClock, new_request_id
 from emulator.errors import ApiError
@@ -58,7 +59,8 @@ def create_app(
     app.state.services = services
     app.add_exception_handler(ApiError, _render_api_error)  # type: ignore[arg-type]
     app.include_router(admin.router)
-    app.include_router(invoke.router)
+    signed = [Depends(require_signature)] if settings.require_sigv4 else []
+    app.include_router(invoke.router, dependencies=signed)
     return app
 
 

@@ -61,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--idle-timeout", type=float, default=300.0, help="seconds")
     up.add_argument("--warm", choices=["lazy", "eager"], default="lazy")
     up.add_argument(
+        "--require-sigv4",
+        action="store_true",
+        help="refuse Invoke API calls without a valid AWS SigV4 signature (403, as AWS does)",
+    )
+    up.add_argument(
         "--retry-delay",
         type=float,
         default=1.0,
@@ -108,6 +113,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "idle_timeout": getattr(args, "idle_timeout", None),
         "warm": getattr(args, "warm", None),
         "retry_delay_scale": getattr(args, "retry_delay", None),
+        "require_sigv4": getattr(args, "require_sigv4", None),
     }
     return replace(settings, **{k: v for k, v in extra.items() if v is not None})
 

@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 from emulator.backends.base import Backend
 from emulator.clock import Clock
 from emulator.environment import Environment
+from emulator.errors import TemplateError
 from emulator.invoker import Invoker
 from emulator.logs import LogStore
 from emulator.pool import Pool, PoolSettings
+from emulator.secrets import Secrets, secrets_of
 from emulator.settings import Settings
-from emulator.stack import Stack
+from emulator.stack import Stack, load_env_vars
 from emulator.template.models import FunctionConfig, Template
 from emulator.triggers.queue import QUEUE_FILE, DurableQueue, QueueSettings
 from emulator.triggers.schedules import Scheduler
@@ -43,6 +45,8 @@ class Services:
     queue: DurableQueue
     scheduler: Scheduler
     started_at: str
+    # NoEcho parameters and --env-vars values: masked wherever lambdock shows something.
+    secrets: Secrets = field(default_factory=Secrets)
     credentials: dict[str, str] = field(default_factory=lambda: dict(LOCAL_CREDENTIALS))
     endpoint_providers: list[EndpointProvider] = field(default_factory=list)
     # Service name -> URL for clients outside the environments (tests, tools): e.g. "s3".
@@ -90,8 +94,10 @@ def build_services(
     stack = Stack(template)
     logs = LogStore(echo=_console_echo if settings.echo_logs else None)
     holder: dict[str, Services] = {}
+    secrets = _secrets(settings)
 
     def on_line(env: Environment, line: str) -> None:
+        line = secrets.mask(line)
         if env.current_log is not None:
             logs.write(env.current_log, line)
             return
@@ -136,6 +142,7 @@ def build_services(
         queue=queue,
         scheduler=scheduler,
         started_at=started.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+        secrets=secrets,
     )
     holder["services"] = services
     services.startups.append(scheduler.start)
@@ -144,6 +151,14 @@ def build_services(
         lambda function: {"AWS_ENDPOINT_URL_LAMBDA": f"http://127.0.0.1:{settings.port}"}
     )
     return services
+
+
+def _secrets(settings: Settings) -> Secrets:
+    try:
+        env_vars = load_env_vars(settings.env_vars_file)
+    except TemplateError:
+        env_vars = {}
+    return secrets_of(settings.template, settings.parameter_overrides, env_vars)
 
 
 def _console_echo(function_name: str, line: str) -> None:

@@ -46,6 +46,8 @@ class Settings:
     # Where lambdock keeps its state (queue, MinIO data, logs); defaults beside the template.
     state_dir: Path | None = None
     echo_logs: bool = True
+    # Invoke API calls must carry a valid SigV4 signature for lambdock's credentials.
+    require_sigv4: bool = False
 
     @property
     def project_dir(self) -> Path:

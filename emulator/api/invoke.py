@@ -15,10 +15,10 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from emulator import wire
+from emulator.api.bodies import read_body
 from emulator.errors import (
     InvalidParameterValue,
     InvalidRequestContent,
-    RequestTooLarge,
     ResourceNotFound,
 )
 from emulator.invoker import InvocationRequest
@@ -43,12 +43,12 @@ async def invoke(function_name: str, request: Request) -> Response:
     if invocation_type not in _INVOCATION_TYPES:
         raise InvalidParameterValue(f"Unsupported invocation type: {invocation_type}")
     function = _function(services, function_name, request.query_params.get("Qualifier"))
-    body = await request.body()
     limit = wire.ASYNC_PAYLOAD_LIMIT if invocation_type == "Event" else wire.SYNC_PAYLOAD_LIMIT
-    if len(body) > limit:
-        raise RequestTooLarge(
-            f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
-        )
+    body = await read_body(
+        request,
+        limit,
+        f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
+    )
     payload = _json_payload(body)
     if invocation_type == "DryRun":
         return Response(status_code=204)
@@ -162,7 +162,7 @@ def configuration(function: FunctionConfig, services: Services) -> dict[str, Any
         "LastModified": services.started_at,
         "CodeSha256": "",
         "Version": wire.LATEST,
-        "Environment": {"Variables": dict(function.environment)},
+        "Environment": {"Variables": services.secrets.mask_environment(function.environment)},
         "TracingConfig": {"Mode": "PassThrough"},
         "RevisionId": "00000000-0000-0000-0000-000000000000",
         "State": "Active",
