@@ -10,11 +10,12 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from emulator import wire
-from emulator.api import admin, invoke
+from emulator.api import admin, gateway, invoke
 from emulator.api.signing import require_signature
 from emulator.backends.base import Backend
 from emulator.clock import Clock, SystemClock, new_request_id
 from emulator.errors import ApiError
+from emulator.gateway_service import Gateway
 from emulator.services import Services, build_services
 from emulator.settings import Settings
 from emulator.template.models import Template
@@ -29,7 +30,10 @@ def create_app(
     request_ids: Callable[[], str] = new_request_id,
     configure: Callable[[Services], None] | None = None,
 ) -> FastAPI:
-    """An app serving the template: admin, Invoke API, then the template's API routes."""
+    """An app serving the template: admin, Invoke API, then the template's API routes.
+
+    Raises TemplateError when the template's routes cannot be served (e.g. two conflict).
+    """
     services = build_services(
         settings, template, backend, clock=clock or SystemClock(), request_ids=request_ids
     )
@@ -61,6 +65,9 @@ def create_app(
     app.include_router(admin.router)
     signed = [Depends(require_signature)] if settings.require_sigv4 else []
     app.include_router(invoke.router, dependencies=signed)
+    # Last, for every method at the root: lambdock's own paths above win over user routes.
+    app.state.gateway = Gateway(services)
+    app.router.routes.append(gateway.route)
     return app
 
 

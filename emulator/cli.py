@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import socket
 import sys
 import urllib.parse
@@ -23,6 +24,7 @@ from emulator.app import create_app
 from emulator.backends import select_backend
 from emulator.clock import SystemClock, new_request_id
 from emulator.errors import BackendError, LambdockError, TemplateError
+from emulator.gateway_service import route_lines, served_routes
 from emulator.invoker import InvocationRequest
 from emulator.services import Services, build_services
 from emulator.settings import Settings
@@ -43,6 +45,39 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env-vars", type=Path, default=None, help="sam local --env-vars JSON")
 
 
+def _docker_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--runtime-image",
+        action="append",
+        default=[],
+        metavar="RUNTIME=IMAGE",
+        help="run RUNTIME (python3.12, or a family: python, nodejs) on a local IMAGE that has "
+        "the language installed, with lambdock's runtime client; repeatable",
+    )
+    parser.add_argument(
+        "--docker-network",
+        default=None,
+        metavar="NAME",
+        help="run containers on this Docker network (reaching lambdock as host.docker.internal)",
+    )
+    parser.add_argument(
+        "--no-pull",
+        action="store_true",
+        help="never pull a missing image (also LAMBDOCK_NO_PULL=1); fail with a clear error",
+    )
+
+
+def parse_runtime_images(items: Sequence[str]) -> dict[str, str]:
+    """`RUNTIME=IMAGE` pairs as a mapping; a malformed pair exits with a message."""
+    images: dict[str, str] = {}
+    for item in items:
+        runtime, sep, image = item.partition("=")
+        if not (sep and runtime.strip() and image.strip()):
+            raise SystemExit(f"lambdock: --runtime-image wants RUNTIME=IMAGE, got {item!r}")
+        images[runtime.strip()] = image.strip()
+    return images
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="lambdock", description=__doc__)
@@ -60,6 +95,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     up.add_argument("--idle-timeout", type=float, default=300.0, help="seconds")
     up.add_argument("--warm", choices=["lazy", "eager"], default="lazy")
+    _docker_options(up)
+    up.add_argument(
+        "--gateway-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="API Gateway integration timeout of every route (AWS: 29 s REST, 30 s HTTP API)",
+    )
     up.add_argument(
         "--require-sigv4",
         action="store_true",
@@ -76,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     invoke.add_argument("function")
     invoke.add_argument("--event", "-e", default=None, help="event JSON file, or - for stdin")
     invoke.add_argument("--backend", choices=["auto", "process", "docker"], default="auto")
+    _docker_options(invoke)
     validate = commands.add_parser("validate", help="load and check the template")
     _common(validate)
     schedule = commands.add_parser("schedule", help="list the schedules, or fire one by hand")
@@ -105,7 +149,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         parameter_overrides=overrides,
         env_vars_file=args.env_vars,
     )
-    extra = {
+    extra: dict[str, Any] = {
         "host": getattr(args, "host", None),
         "port": getattr(args, "port", None),
         "backend": getattr(args, "backend", None),
@@ -113,9 +157,19 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "idle_timeout": getattr(args, "idle_timeout", None),
         "warm": getattr(args, "warm", None),
         "retry_delay_scale": getattr(args, "retry_delay", None),
+        "gateway_timeout": getattr(args, "gateway_timeout", None),
+        "runtime_images": parse_runtime_images(getattr(args, "runtime_image", None) or []),
+        "docker_network": getattr(args, "docker_network", None),
+        "pull_images": _pull_images(args),
         "require_sigv4": getattr(args, "require_sigv4", None),
     }
     return replace(settings, **{k: v for k, v in extra.items() if v is not None})
+
+
+def _pull_images(args: argparse.Namespace) -> bool:
+    # LAMBDOCK_NO_PULL=1 keeps a whole test run offline without a flag on every command.
+    refused = getattr(args, "no_pull", False) or os.environ.get("LAMBDOCK_NO_PULL") == "1"
+    return not refused
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -126,10 +180,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _schedule(args, settings)
     try:
         template = load_stack_template(settings)
+        # Routes are checked before serving: two that conflict stop `up` here.
+        routes = served_routes(template) if args.command != "invoke" else None
     except TemplateError as exc:
         print(f"lambdock: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    for warning in template.warnings:
+    for warning in (*template.warnings, *(routes.warnings if routes else ())):
         print(f"lambdock: warning: {warning}", file=sys.stderr)
     try:
         match args.command:
@@ -195,7 +251,10 @@ def _up(settings: Settings, template: Template) -> int:
             "handlers run your code",
             file=sys.stderr,
         )
-    listener = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    # IPPROTO_TCP explicitly: asyncio turns Nagle off only on sockets whose proto says TCP, and
+    # with Nagle on, a response written in two parts waits out the client's delayed ACK (40 ms).
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listener.bind((settings.host, settings.port))
@@ -212,7 +271,10 @@ def _up(settings: Settings, template: Template) -> int:
         services.on_ready.append(lambda: _print_ready(settings, services.template(), backend.name))
 
     app = create_app(settings, template, backend, configure=announce)
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+    # No `server: uvicorn` header: neither API Gateway nor Lambda sends one.
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="on", access_log=False, server_header=False
+    )
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[listener])
@@ -226,6 +288,10 @@ def _print_ready(settings: Settings, template: Template, backend: str) -> None:
     print(f"lambdock: serving {template.path} with the {backend} backend on {base}")
     for function in template.functions.values():
         print(f"  function {function.function_name} ({function.runtime or 'image'})")
+    routes = route_lines(served_routes(template), base)
+    if routes:
+        print("  routes:")
+        print("\n".join(f"    {line}" for line in routes))
     print(f"  Invoke API: {base}/2015-03-31/functions/<name>/invocations")
     print(f"  health: {base}/_lambdock/health", flush=True)
 

@@ -9,6 +9,11 @@ LambdockError
 │   ├── TooManyRequests            429 TooManyRequestsException
 │   └── ServiceError               500 ServiceException
 ├── TemplateError                  a template that cannot be served: file, line, resource, field
+│   ├── RouteTemplateError         a route API Gateway would not accept (routing.py)
+│   │   └── RouteConflictError     two routes no request could tell apart, naming both
+│   └── ApiConfigError             an Api / HttpApi setting SAM or API Gateway would refuse
+│       ├── CorsConfigError        its Cors / CorsConfiguration
+│       └── AuthorizerConfigError  its Auth
 ├── EnvironmentFailed              an execution environment died or failed to start
 ├── BackendError                   a backend cannot start or stop an environment
 └── StorageError                   the S3 endpoint is missing or unreachable
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 from emulator import wire
 
@@ -114,12 +120,41 @@ class Location:
 
 
 class TemplateError(LambdockError):
-    """A template that cannot be served, with where the problem is."""
+    """A template that cannot be served, with where the problem is.
 
-    def __init__(self, message: str, location: Location) -> None:
-        super().__init__(f"{location}: {message}")
+    The pure translators (routing, events) raise it without a location; whoever knows the
+    file places it with `at` before it reaches the user.
+    """
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        super().__init__(message)
         self.message = message
         self.location = location
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+    def at(self, location: Location) -> Self:
+        """This error placed at `location`, unless it already knows where it is."""
+        if self.location is None:
+            self.location = location
+        return self
+
+
+class RouteTemplateError(TemplateError):
+    """A route in the template that API Gateway would not accept."""
+
+
+class ApiConfigError(TemplateError):
+    """An API setting that SAM or API Gateway would refuse."""
+
+
+class CorsConfigError(ApiConfigError):
+    """A Cors or CorsConfiguration value that SAM or API Gateway would refuse."""
+
+
+class AuthorizerConfigError(ApiConfigError):
+    """An Auth setting that SAM or API Gateway would refuse."""
 
 
 class EnvironmentFailed(LambdockError):
@@ -135,6 +170,8 @@ class EnvironmentFailed(LambdockError):
         self.payload = payload
         # What the environment wrote before it failed (an init traceback, say), for its log.
         self.output: list[str] = []
+        # Peak memory of the environment when it failed, for the REPORT line.
+        self.max_memory_mb = 0
 
 
 class BackendError(LambdockError):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from emulator import wire
 from emulator.clock import Clock
 from emulator.environment import Environment, Invocation, Reply, error_document
-from emulator.errors import EnvironmentFailed, ResourceNotFound
+from emulator.errors import BackendError, EnvironmentFailed, ResourceNotFound, ServiceError
 from emulator.logs import InvocationLog, LogStore, report_line
 from emulator.pool import Lease, Pool
 from emulator.template.models import FunctionConfig, Template
@@ -103,6 +103,11 @@ class Invoker:
                 env = lease.environment
                 log = self.logs.begin(function.function_name, env.log_stream_name, request_id)
                 return await self._run(function, request, request_id, lease, log)
+        except BackendError as exc:
+            # The engine or binary behind the backend failed: lambdock's fault, not the function's.
+            raise ServiceError(
+                f"cannot start an environment for {function.function_name}: {exc}"
+            ) from None
         except EnvironmentFailed as failure:
             if log is None:
                 log = self.logs.begin(function.function_name, "", request_id)
@@ -136,7 +141,12 @@ class Invoker:
         except TimeoutError:
             elapsed = self._clock.monotonic() - started
             message = f"Task timed out after {elapsed:.2f} seconds"
-            raise EnvironmentFailed(wire.SANDBOX_TIMEDOUT, message) from None
+            failure = EnvironmentFailed(wire.SANDBOX_TIMEDOUT, message)
+            failure.max_memory_mb = lease.max_memory_mb()
+            raise failure from None
+        except EnvironmentFailed as failure:
+            failure.max_memory_mb = lease.max_memory_mb()
+            raise
         finally:
             await lease.running.drain_output()
             env.current_log = None
@@ -198,9 +208,11 @@ class Invoker:
             request_id,
             duration_ms=duration_ms,
             memory_size=function.memory_size,
-            max_memory_mb=0,
+            max_memory_mb=failure.max_memory_mb,
             init_duration_ms=None,
         )
+        if failure.error_type == wire.SANDBOX_TIMEDOUT:
+            report += "Status: timeout"
         self.logs.finish(log, report, error_line)
         return InvocationResult(
             request_id=request_id,
@@ -211,7 +223,7 @@ class Invoker:
             log=log,
             duration_ms=duration_ms,
             init_duration_ms=None,
-            max_memory_mb=0,
+            max_memory_mb=failure.max_memory_mb,
             cold=True,
         )
 

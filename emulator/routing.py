@@ -11,14 +11,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote
 
+from emulator.errors import Location, TemplateError
+from emulator.errors import RouteTemplateError as RouteTemplateError
 from emulator.events.api_config import (
     IMPLICIT_HTTP_API,
     IMPLICIT_REST_API,
     ApiConfig,
-    ApiConfigError,
     api_config_from_sam,
 )
 from emulator.events.apigw import RouteInfo
@@ -30,10 +32,6 @@ RESERVED_PREFIXES = ("/2015-03-31/", "/_lambdock/")
 _RESERVED_EXACT = ("/2015-03-31", "/_lambdock")
 _ID_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
 METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY"})
-
-
-class RouteTemplateError(ValueError):
-    """A route in the template that API Gateway would not accept."""
 
 
 class RouteConflictError(RouteTemplateError):
@@ -284,11 +282,13 @@ class _Builder:
         self,
         explicit: Mapping[str, tuple[str, Mapping[str, Any]]],
         implicit: Mapping[ApiKind, Mapping[str, Any]],
+        source: Path | None,
     ) -> None:
         self.apis: dict[str, ApiConfig] = {}
         self.routes: list[Route] = []
         self.warnings: list[str] = []
         self._implicit = implicit
+        self._source = source
         for api_id, (resource_type, props) in explicit.items():
             kind: ApiKind | None = _API_TYPES.get(resource_type)
             if kind is not None:
@@ -299,14 +299,19 @@ class _Builder:
                         "is not read"
                     )
 
-    @staticmethod
+    def locate(self, error: TemplateError, resource: str, field: str | None = None) -> None:
+        """Place `error` at a resource of the template file, when the file is known."""
+        if self._source is not None:
+            error.at(Location(self._source, None, resource, field))
+
     def _config(
-        api_id: str, kind: ApiKind, props: Mapping[str, Any], *, implicit: bool
+        self, api_id: str, kind: ApiKind, props: Mapping[str, Any], *, implicit: bool
     ) -> ApiConfig:
         try:
             return api_config_from_sam(api_id, kind, props, implicit=implicit)
-        except ApiConfigError as exc:
-            raise RouteTemplateError(str(exc)) from exc
+        except TemplateError as exc:
+            self.locate(exc, api_id)
+            raise
 
     def _register(self, config: ApiConfig) -> ApiConfig:
         self.apis[config.api_id] = config
@@ -342,6 +347,13 @@ class _Builder:
         raise RouteTemplateError(f"{where}: authorizer {name!r} is not defined on {api.api_id}")
 
     def add(self, function_id: str, event: EventTriple) -> None:
+        try:
+            self._add(function_id, event)
+        except TemplateError as exc:
+            self.locate(exc, function_id, f"Events.{event[0]}")
+            raise
+
+    def _add(self, function_id: str, event: EventTriple) -> None:
         name, event_type, props = event
         where = f"{function_id} event {name}"
         if event_type == "Api":
@@ -359,6 +371,8 @@ class _Builder:
             return
         if not isinstance(path, str):
             raise RouteTemplateError(f"{where}: Path is required")
+        if path != DEFAULT_ROUTE:
+            template_segments(path)  # checked here, so that an error names its event
         if path != DEFAULT_ROUTE and is_reserved_path(path.rstrip("/") or "/"):
             self.warnings.append(f"{where}: path {path} is shadowed by lambdock's own API")
         timeout = props.get("TimeoutInMillis")
@@ -390,20 +404,27 @@ def routes_from_events(
     *,
     implicit_rest_properties: Mapping[str, Any] | None = None,
     implicit_http_properties: Mapping[str, Any] | None = None,
+    source: Path | None = None,
 ) -> RouteSet:
     """Every Api and HttpApi event of the template as routes, and the APIs they live on.
 
     `functions`: (function logical id, [(event name, event type, properties)]);
     `apis`: the explicit AWS::Serverless::Api / HttpApi resources, {logical id: (type,
     properties)}; the implicit APIs take `implicit_*_properties` (the template's Globals).
-    Raises RouteTemplateError (RouteConflictError naming both routes) for what AWS refuses.
+    Raises RouteTemplateError (RouteConflictError naming both routes) or ApiConfigError for
+    what AWS refuses, placed in the template file `source` when it is given.
     """
     implicit: dict[ApiKind, Mapping[str, Any]] = {
         "rest": implicit_rest_properties or {},
         "http": implicit_http_properties or {},
     }
-    builder = _Builder(apis, implicit)
+    builder = _Builder(apis, implicit, source)
     for function_id, events in functions:
         for event in events:
             builder.add(function_id, event)
-    return RouteSet(RouteTable(builder.routes), dict(builder.apis), tuple(builder.warnings))
+    try:
+        table = RouteTable(builder.routes)
+    except RouteConflictError as exc:
+        builder.locate(exc, exc.second.function_logical_id, f"Events.{exc.second.event_name}")
+        raise
+    return RouteSet(table, dict(builder.apis), tuple(builder.warnings))

@@ -38,6 +38,8 @@ class Settings:
     node_executable: str = "node"
     runtime_images: Mapping[str, str] = field(default_factory=dict)
     docker_network: str | None = None
+    # Whether the Docker backend may pull a missing image from its registry.
+    pull_images: bool = True
     s3_endpoint: str | None = None
     s3_access_key: str | None = None
     s3_secret_key: str | None = None
@@ -46,6 +48,9 @@ class Settings:
     # Where lambdock keeps its state (queue, MinIO data, logs); defaults beside the template.
     state_dir: Path | None = None
     echo_logs: bool = True
+    # API Gateway's integration timeout for every route, in seconds; None keeps AWS's (a
+    # route's TimeoutInMillis, else 29 s for REST and 30 s for HTTP APIs).
+    gateway_timeout: float | None = None
     # Invoke API calls must carry a valid SigV4 signature for lambdock's credentials.
     require_sigv4: bool = False
 

@@ -134,6 +134,7 @@ def _settings(config: pytest.Config, template: Path, state_dir: Path) -> Setting
         echo_logs=False,
         retry_delay_scale=0.01,
         idle_timeout=float(os.environ.get("LAMBDOCK_IDLE_TIMEOUT", "300")),
+        pull_images=os.environ.get("LAMBDOCK_NO_PULL") != "1",
     )
 
 

@@ -12,6 +12,8 @@ set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export LAMBDOCK_CACHE="${LAMBDOCK_CACHE:-$HOME/.cache/lambdock}"
+# Tests run offline: the Docker backend must never try a registry (only loopback traffic here).
+export LAMBDOCK_NO_PULL=1
 DOCKERD_PIDFILE="$LAMBDOCK_CACHE/dockerd.pid"
 
 say() { printf '[test %s] %s\n' "$(date +%H:%M:%S)" "$*"; }

@@ -10,14 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from emulator.errors import ApiConfigError as ApiConfigError
+from emulator.errors import AuthorizerConfigError, CorsConfigError
 from emulator.events.authorizer_config import (
     ApiAuth,
-    AuthorizerConfigError,
     http_auth_from_sam,
     rest_auth_from_sam,
 )
 from emulator.events.cors import (
-    CorsConfigError,
     HttpCors,
     RestCors,
     http_cors_from_sam,
@@ -30,10 +30,6 @@ IMPLICIT_REST_API = "ServerlessRestApi"
 IMPLICIT_HTTP_API = "ServerlessHttpApi"
 IMPLICIT_REST_STAGE = "Prod"
 HTTP_DEFAULT_STAGE = "$default"
-
-
-class ApiConfigError(ValueError):
-    """An API setting that SAM or API Gateway would refuse."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from emulator.errors import AuthorizerConfigError as AuthorizerConfigError
 from emulator.events.authorizers import AuthorizerConfig
 
 # API Gateway's authorizerResultTtlInSeconds when a REST authorizer does not set one.
@@ -23,10 +24,6 @@ _SOURCE_KEYS = (
     ("StageVariables", "stageVariables.", "$stageVariables."),
     ("Context", "context.", "$context."),
 )
-
-
-class AuthorizerConfigError(ValueError):
-    """An Auth setting that SAM or API Gateway would refuse."""
 
 
 @dataclass(frozen=True)

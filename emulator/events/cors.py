@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from emulator.errors import CorsConfigError as CorsConfigError
 from emulator.events.apigw import Headers, HttpRequest, HttpResponse
 from emulator.events.apigw_response import ResponseContext, gateway_headers
 
@@ -28,10 +29,6 @@ _REST_KEYS = frozenset(
 _HTTP_KEYS = frozenset(
     {"AllowMethods", "AllowHeaders", "AllowOrigins", "MaxAge", "ExposeHeaders", "AllowCredentials"}
 )
-
-
-class CorsConfigError(ValueError):
-    """A Cors or CorsConfiguration value that SAM or API Gateway would refuse."""
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from emulator.errors import ApiConfigError, TemplateError
 from emulator.events.api_config import ApiConfig
 from emulator.events.apigw import RouteInfo
 from emulator.events.authorizer_config import ApiAuth
@@ -389,6 +391,38 @@ def test_conflicting_routes_of_two_functions_are_a_template_error_naming_both() 
     assert "(B event Two, API ServerlessRestApi)" in str(caught.value)
 
 
+def test_a_conflict_read_from_a_template_file_names_the_file_and_the_later_resource() -> None:
+    with pytest.raises(RouteConflictError) as caught:
+        routes_from_events(
+            [
+                ("A", events(("One", "Api", {"Path": "/x", "Method": "GET"}))),
+                ("B", events(("Two", "Api", {"Path": "/x", "Method": "get"}))),
+            ],
+            {},
+            source=Path("template.yaml"),
+        )
+    assert str(caught.value) == (
+        "template.yaml, resource B, property Events.Two: routes cannot be told apart: "
+        "'GET /x' (A event One, API ServerlessRestApi) and 'GET /x' (B event Two, "
+        "API ServerlessRestApi)"
+    )
+
+
+def test_a_bad_event_is_placed_at_its_function_and_a_bad_api_at_the_api() -> None:
+    with pytest.raises(RouteTemplateError) as bad_event:
+        routes_from_events(
+            [("Fn", events(("E", "Api", {"Path": "x", "Method": "GET"})))],
+            {},
+            source=Path("t.yaml"),
+        )
+    assert str(bad_event.value) == (
+        "t.yaml, resource Fn, property Events.E: path 'x' must start with '/'"
+    )
+    with pytest.raises(ApiConfigError) as bad_api:
+        routes_from_events([], {"R": ("AWS::Serverless::Api", {})}, source=Path("t.yaml"))
+    assert str(bad_api.value) == "t.yaml, resource R: R: StageName is required"
+
+
 @pytest.mark.parametrize(
     ("event", "apis"),
     [
@@ -412,5 +446,5 @@ def test_conflicting_routes_of_two_functions_are_a_template_error_naming_both() 
 def test_events_aws_would_refuse_are_template_errors(
     event: tuple[str, str, dict[str, Any]], apis: dict[str, tuple[str, dict[str, Any]]]
 ) -> None:
-    with pytest.raises(RouteTemplateError):
+    with pytest.raises(TemplateError):
         routes_from_events([("Fn", [event])], apis)
