@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from emulator import wire
-from emulator.api import admin, gateway, invoke
+from emulator.api import admin, fallback, gateway, invoke
 from emulator.api.signing import require_signature
 from emulator.backends.base import Backend
 from emulator.clock import Clock, SystemClock, new_request_id
@@ -62,6 +62,7 @@ def create_app(
     app = FastAPI(title="lambdock", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.services = services
     app.add_exception_handler(ApiError, _render_api_error)  # type: ignore[arg-type]
+    fallback.install(app, _render_api_error)
     app.include_router(admin.router)
     signed = [Depends(require_signature)] if settings.require_sigv4 else []
     app.include_router(invoke.router, dependencies=signed)

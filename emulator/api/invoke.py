@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -20,6 +21,7 @@ from emulator.errors import (
     InvalidParameterValue,
     InvalidRequestContent,
     ResourceNotFound,
+    ValidationError,
 )
 from emulator.invoker import InvocationRequest
 from emulator.services import Services
@@ -28,6 +30,12 @@ from emulator.template.models import FunctionConfig, split_qualifier
 router = APIRouter(prefix=wire.INVOKE_PREFIX)
 
 _INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
+# FunctionName's constraints (AWS Lambda API reference, "Invoke": pattern, 1 to 170 characters).
+_FUNCTION_NAME = re.compile(
+    r"(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?"
+    r"([a-zA-Z0-9-_\.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?"
+)
+_FUNCTION_NAME_MAX = 170
 
 
 def _services(request: Request) -> Services:
@@ -78,6 +86,11 @@ async def invoke(function_name: str, request: Request) -> Response:
 
 
 def _function(services: Services, name: str, qualifier: str | None) -> FunctionConfig:
+    if not _FUNCTION_NAME.fullmatch(name) or len(name) > _FUNCTION_NAME_MAX:
+        raise ValidationError(
+            f"1 validation error detected: Value '{name}' at 'functionName' failed to satisfy "
+            f"constraint: Member must satisfy regular expression pattern: {_FUNCTION_NAME.pattern}"
+        )
     base, inline_qualifier = split_qualifier(name)
     function = services.invoker.function(base)
     qualifier = qualifier or inline_qualifier
