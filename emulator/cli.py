@@ -1,4 +1,4 @@
-"""The `lambdock` command line: up, invoke, validate, schedule list / fire."""
+"""The `lambdock` command line: up, invoke, validate, schedule, logs, init, generate-event."""
 
 from __future__ import annotations
 
@@ -23,14 +23,17 @@ from emulator.api.views import rule_view
 from emulator.app import create_app
 from emulator.backends import select_backend
 from emulator.clock import SystemClock, new_request_id
+from emulator.commands import add_standalone, run_standalone
 from emulator.errors import BackendError, LambdockError, TemplateError
 from emulator.gateway_service import route_lines, served_routes
 from emulator.invoker import InvocationRequest
+from emulator.log_archive import LogArchive
 from emulator.services import Services, build_services
 from emulator.settings import Settings
 from emulator.stack import load_stack_template
 from emulator.template.models import Template
 from emulator.triggers.schedules import first_firing, template_rules
+from emulator.watch import watch_files
 
 EXIT_BAD_INPUT = 2
 EXIT_UNREACHABLE = 3
@@ -88,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--port", type=int, default=3000)
     up.add_argument("--backend", choices=["auto", "process", "docker"], default="auto")
     up.add_argument(
+        "--no-watch",
+        dest="watch",
+        action="store_false",
+        help="do not reload code and template when they change",
+    )
+    up.add_argument(
         "--max-concurrency",
         type=int,
         default=10,
@@ -131,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     fire.add_argument("name", help="rule name, ARN, or <function>.<event>")
     for action in (listing, fire):
         action.add_argument("--url", default="http://127.0.0.1:3000", help="a running lambdock")
+    add_standalone(commands)
     return parser
 
 
@@ -152,6 +162,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     extra: dict[str, Any] = {
         "host": getattr(args, "host", None),
         "port": getattr(args, "port", None),
+        "watch": getattr(args, "watch", None),
         "backend": getattr(args, "backend", None),
         "default_concurrency": getattr(args, "max_concurrency", None),
         "idle_timeout": getattr(args, "idle_timeout", None),
@@ -175,6 +186,9 @@ def _pull_images(args: argparse.Namespace) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a subcommand; bad input exits 2 with a message naming where the problem is."""
     args = build_parser().parse_args(argv)
+    done = run_standalone(args)
+    if done is not None:
+        return done
     settings = settings_from(args)
     if args.command == "schedule":
         return _schedule(args, settings)
@@ -269,6 +283,9 @@ def _up(settings: Settings, template: Template) -> int:
 
     def announce(services: Services) -> None:
         services.on_ready.append(lambda: _print_ready(settings, services.template(), backend.name))
+        services.logs.keep_on_disk(LogArchive(settings.resolved_state_dir / "logs"))
+        if settings.watch:
+            watch_files(services)
 
     app = create_app(settings, template, backend, configure=announce)
     # No `server: uvicorn` header: neither API Gateway nor Lambda sends one.
@@ -293,6 +310,7 @@ def _print_ready(settings: Settings, template: Template, backend: str) -> None:
         print("  routes:")
         print("\n".join(f"    {line}" for line in routes))
     print(f"  Invoke API: {base}/2015-03-31/functions/<name>/invocations")
+    print(f"  dashboard: {base}/_lambdock/")
     print(f"  health: {base}/_lambdock/health", flush=True)
 
 

@@ -77,6 +77,8 @@ class Invoker:
         self.logs = logs
         self._clock = clock
         self._request_ids = request_ids
+        # Told of every finished invocation (the log store's summaries, the console).
+        self.on_finished: list[Callable[[InvocationResult], None]] = []
 
     def function(self, name_or_arn: str) -> FunctionConfig:
         """The named function of the current template, or ResourceNotFound as Lambda words it."""
@@ -94,6 +96,12 @@ class Invoker:
     async def invoke(self, request: InvocationRequest) -> InvocationResult:
         """Run the function once and return its result; raises TooManyRequests when throttled
         and ResourceNotFound for an unknown function. Function failures are results, not raises."""
+        result = await self._invoke(request)
+        for listener in self.on_finished:
+            listener(result)
+        return result
+
+    async def _invoke(self, request: InvocationRequest) -> InvocationResult:
         function = self.function(request.function_name)
         request_id = request.request_id or self._request_ids()
         started = self._clock.monotonic()

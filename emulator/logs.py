@@ -1,12 +1,22 @@
-"""Function logs: per invocation (START..REPORT) and per log stream, kept in memory, bounded."""
+"""Function logs: per invocation (START..REPORT) and per log stream, kept in memory, bounded.
+
+Finished invocations also get a summary (status, duration, cold or warm, memory) and a sequence
+number that followers (`lambdock logs --follow`, the dashboard) use as a cursor. With an archive
+attached, each one is also kept on disk, bounded, so a restarted lambdock still has them.
+"""
 
 from __future__ import annotations
 
+import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
 from emulator import wire
+
+if TYPE_CHECKING:
+    from emulator.invoker import InvocationResult
 
 # How many finished invocation logs are kept per function, and lines per invocation.
 KEEP_INVOCATIONS = 200
@@ -14,6 +24,8 @@ KEEP_LINES = 2000
 # And characters per invocation: a handler that writes gigabytes keeps only its newest output
 # (one line is at most 256 KB, CloudWatch's event size, so the newest line always fits).
 KEEP_CHARS = 256 * 1024
+# How many summarised invocations of all functions the timeline keeps for followers.
+KEEP_TIMELINE = 1000
 
 
 @dataclass
@@ -26,6 +38,9 @@ class InvocationLog:
     lines: list[str] = field(default_factory=list)
     dropped: int = 0
     chars: int = 0
+    started_at: float = 0.0
+    summary: InvocationSummary | None = None
+    sequence: int = 0
 
     def add(self, line: str) -> None:
         """Append a line; past the bounds the oldest handler lines (after START) are dropped."""
@@ -44,30 +59,95 @@ class InvocationLog:
         return self.text().encode()[-limit:]
 
 
+@dataclass(frozen=True)
+class InvocationSummary:
+    """How one invocation went: what the dashboard lists and `lambdock logs` prints."""
+
+    request_id: str
+    function_name: str
+    log_stream_name: str
+    started_at: float
+    duration_ms: float
+    status: str
+    error_type: str | None
+    cold: bool
+    init_duration_ms: float | None
+    max_memory_mb: int
+    memory_size: int
+
+
+# Values of InvocationSummary.status.
+STATUS_OK = "ok"
+STATUS_ERROR = "error"
+STATUS_TIMEOUT = "timeout"
+
+
+@dataclass(frozen=True)
+class LogStream:
+    """A CloudWatch-like log stream: one execution environment's invocations."""
+
+    log_stream_name: str
+    first_event: float
+    last_event: float
+    invocations: int
+
+
+class ConsoleSink(Protocol):
+    """Where the console shows log lines and one summary per invocation (emulator.console)."""
+
+    def line(self, function_name: str, request_id: str | None, line: str) -> None: ...
+
+    def invocation(self, summary: InvocationSummary) -> None: ...
+
+
+class Archive(Protocol):
+    """Keeps summarised invocations on disk (emulator.log_archive)."""
+
+    def append(self, summary: InvocationSummary, lines: Sequence[str]) -> None: ...
+
+    def load(self) -> list[tuple[InvocationSummary, list[str]]]: ...
+
+
 Echo = Callable[[str, str], None]
 
 
 class LogStore:
     """Where environments' output lands; echoes each line to the console when asked to."""
 
-    def __init__(self, echo: Echo | None = None) -> None:
+    def __init__(
+        self,
+        echo: Echo | None = None,
+        *,
+        console: ConsoleSink | None = None,
+        now: Callable[[], float] = time.time,
+    ) -> None:
         self._echo = echo
+        self._console = console
+        self._now = now
         self._finished: dict[str, deque[InvocationLog]] = {}
+        self._timeline: deque[InvocationLog] = deque(maxlen=KEEP_TIMELINE)
+        self._sequence = 0
+        self._archive: Archive | None = None
 
     def begin(self, function_name: str, log_stream_name: str, request_id: str) -> InvocationLog:
         """Open an invocation's log with Lambda's START line."""
-        log = InvocationLog(function_name, log_stream_name, request_id)
+        log = InvocationLog(function_name, log_stream_name, request_id, started_at=self._now())
         self.write(log, f"START RequestId: {request_id} Version: {wire.LATEST}")
         return log
 
     def write(self, log: InvocationLog, line: str) -> None:
         """Add a line to an invocation's log (and echo it)."""
         log.add(line)
-        self.echo(log.function_name, line)
+        if self._console is not None:
+            self._console.line(log.function_name, log.request_id, line.rstrip("\n"))
+        elif self._echo is not None:
+            self._echo(log.function_name, line.rstrip("\n"))
 
     def echo(self, function_name: str, line: str) -> None:
         """Show a line on lambdock's console, prefixed with the function name."""
-        if self._echo is not None:
+        if self._console is not None:
+            self._console.line(function_name, None, line.rstrip("\n"))
+        elif self._echo is not None:
             self._echo(function_name, line.rstrip("\n"))
 
     def finish(self, log: InvocationLog, report: str, error_line: str | None = None) -> None:
@@ -91,6 +171,97 @@ class LogStore:
                 if log.request_id == request_id:
                     return log
         return None
+
+    def record(self, log: InvocationLog, summary: InvocationSummary) -> None:
+        """Attach a finished invocation's summary: it joins the timeline, the console's one-line
+        summaries and the archive."""
+        self._sequence += 1
+        log.summary, log.sequence = summary, self._sequence
+        self._timeline.append(log)
+        if self._console is not None:
+            self._console.invocation(summary)
+        if self._archive is not None:
+            self._archive.append(summary, log.lines)
+
+    def timeline(
+        self, *, after: int = 0, function_name: str | None = None, since: float | None = None
+    ) -> list[InvocationLog]:
+        """Summarised invocations with a sequence above `after` that started at `since` or
+        later, oldest first: of one function, or of all of them."""
+        source: Iterable[InvocationLog] = (
+            self._timeline if function_name is None else self._finished.get(function_name, ())
+        )
+        return [
+            log
+            for log in source
+            if log.summary is not None
+            and log.sequence > after
+            and (since is None or log.started_at >= since)
+        ]
+
+    @property
+    def sequence(self) -> int:
+        """The sequence number of the newest summarised invocation (0 before the first)."""
+        return self._sequence
+
+    def streams(self, function_name: str) -> list[LogStream]:
+        """The function's log streams (one per environment), newest activity first."""
+        grouped: dict[str, list[InvocationLog]] = {}
+        for log in self._finished.get(function_name, ()):
+            grouped.setdefault(log.log_stream_name, []).append(log)
+        streams = [
+            LogStream(name, logs[0].started_at, logs[-1].started_at, len(logs))
+            for name, logs in grouped.items()
+        ]
+        return sorted(streams, key=lambda stream: stream.last_event, reverse=True)
+
+    def keep_on_disk(self, archive: Archive) -> None:
+        """Archive every summarised invocation from now on, and take back those it holds."""
+        self.restore(archive.load())
+        self._archive = archive
+
+    def restore(self, records: Iterable[tuple[InvocationSummary, list[str]]]) -> None:
+        """Take back archived invocations (oldest first), as if they had just finished."""
+        for summary, lines in sorted(records, key=lambda record: record[0].started_at):
+            log = InvocationLog(
+                summary.function_name,
+                summary.log_stream_name,
+                summary.request_id,
+                lines=list(lines),
+                started_at=summary.started_at,
+            )
+            self._finished.setdefault(log.function_name, deque(maxlen=KEEP_INVOCATIONS)).append(log)
+            self._sequence += 1
+            log.summary, log.sequence = summary, self._sequence
+            self._timeline.append(log)
+
+
+def summarize(result: InvocationResult, memory_size: int) -> InvocationSummary:
+    """The summary of a finished invocation, from the invoker's result."""
+    status = STATUS_OK
+    if result.function_error is not None:
+        status = STATUS_TIMEOUT if result.error_type == wire.SANDBOX_TIMEDOUT else STATUS_ERROR
+    return InvocationSummary(
+        request_id=result.request_id,
+        function_name=result.function_name,
+        log_stream_name=result.log.log_stream_name,
+        started_at=result.log.started_at,
+        duration_ms=result.duration_ms,
+        status=status,
+        error_type=result.error_type if result.function_error is not None else None,
+        cold=result.cold,
+        init_duration_ms=result.init_duration_ms,
+        max_memory_mb=result.max_memory_mb,
+        memory_size=memory_size,
+    )
+
+
+def matching_lines(lines: Sequence[str], text: str | None) -> list[str]:
+    """The lines containing `text` (all lines when it is empty); like CloudWatch's filter on a
+    plain term, the match is case-sensitive."""
+    if not text:
+        return list(lines)
+    return [line for line in lines if text in line]
 
 
 def report_line(

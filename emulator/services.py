@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 
 from emulator.backends.base import Backend
 from emulator.clock import Clock
+from emulator.console import Console
 from emulator.environment import Environment
 from emulator.errors import TemplateError
-from emulator.invoker import Invoker
-from emulator.logs import LogStore
+from emulator.inspection import BucketBrowser
+from emulator.invoker import InvocationResult, Invoker
+from emulator.logs import LogStore, summarize
 from emulator.pool import Pool, PoolSettings
 from emulator.secrets import Secrets, secrets_of
 from emulator.settings import Settings
@@ -56,6 +58,11 @@ class Services:
     shutdowns: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     health: dict[str, Callable[[], object]] = field(default_factory=dict)
     on_ready: list[Callable[[], None]] = field(default_factory=list)
+    # Called with the new template after a reload has put it in place (triggers re-subscribe).
+    on_reload: list[Callable[[Template], Awaitable[None]]] = field(default_factory=list)
+    console: Console = field(default_factory=Console.for_stream)
+    # Read-only object listing for the dashboard; the storage part sets it when S3 is up.
+    bucket_browser: BucketBrowser | None = None
 
     def template(self) -> Template:
         """The template being served now."""
@@ -92,7 +99,8 @@ def build_services(
 ) -> Services:
     """Wire the core services for one template and one backend."""
     stack = Stack(template)
-    logs = LogStore(echo=_console_echo if settings.echo_logs else None)
+    console = Console.for_stream()
+    logs = LogStore(console=console if settings.echo_logs else None, now=clock.time)
     holder: dict[str, Services] = {}
     secrets = _secrets(settings)
 
@@ -143,6 +151,7 @@ def build_services(
         scheduler=scheduler,
         started_at=started.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
         secrets=secrets,
+        console=console,
     )
     holder["services"] = services
     services.startups.append(scheduler.start)
@@ -150,6 +159,7 @@ def build_services(
     services.endpoint_providers.append(
         lambda function: {"AWS_ENDPOINT_URL_LAMBDA": f"http://127.0.0.1:{settings.port}"}
     )
+    _summarise_invocations(services)
     return services
 
 
@@ -161,5 +171,12 @@ def _secrets(settings: Settings) -> Secrets:
     return secrets_of(settings.template, settings.parameter_overrides, env_vars)
 
 
-def _console_echo(function_name: str, line: str) -> None:
-    print(f"[{function_name}] {line}", flush=True)
+def _summarise_invocations(services: Services) -> None:
+    """Hand the log store a summary of every finished invocation (status, timing, memory)."""
+
+    def summarise(result: InvocationResult) -> None:
+        function = services.template().function(result.function_name)
+        memory_size = function.memory_size if function is not None else 0
+        services.logs.record(result.log, summarize(result, memory_size))
+
+    services.invoker.on_finished.append(summarise)

@@ -2,7 +2,7 @@
 # Prepare everything lambdock's test suite needs on a fresh Debian machine, caching what it can.
 #
 # Steps (each skipped when already done):
-#   1. Debian packages docker.io, debootstrap, wrk (apt-get update runs only if one is missing)
+#   1. Debian packages docker.io, debootstrap, wrk, chromium, fonts-liberation (apt-get update runs only if one is missing)
 #   2. MinIO server built from source with `go install` (started in the background, awaited last)
 #   3. Python virtualenv .venv with lambdock[dev] and awslambdaric
 #   4. Docker engine (dockerd started in the background when `docker info` does not answer)
@@ -72,11 +72,11 @@ is_installed() { [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == "insta
 step_apt() {
     local missing=() pkg
     # debootstrap verifies Debian's Release files with this keyring (only Recommended).
-    for pkg in docker.io debootstrap wrk debian-archive-keyring; do
+    for pkg in docker.io debootstrap wrk debian-archive-keyring chromium fonts-liberation; do
         is_installed "$pkg" || missing+=("$pkg")
     done
     if [[ ${#missing[@]} -eq 0 ]]; then
-        log "Debian packages present: docker.io debootstrap wrk debian-archive-keyring"
+        log "Debian packages present: docker.io debootstrap wrk debian-archive-keyring chromium fonts-liberation"
         return
     fi
     require_root "installing Debian packages (${missing[*]})"

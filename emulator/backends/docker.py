@@ -52,6 +52,7 @@ from emulator.backends.container_state import (
     is_stale,
     process_start,
 )
+from emulator.backends.entrypoint import check_bootstrap
 from emulator.backends.images import ImageCatalog, ImageMissing, unavailable
 from emulator.backends.output import Output, PipeOutput, StreamOutput
 from emulator.errors import BackendError, EnvironmentFailed
@@ -165,17 +166,6 @@ def _bridge_gateway(client: docker.APIClient) -> str | None:
         return None
     gateways = [c.get("Gateway") for c in configs if c.get("Gateway")]
     return str(gateways[0]) if gateways else None
-
-
-def _check_bootstrap(function: FunctionConfig) -> None:
-    # A custom runtime's entry point is the function's own executable `bootstrap`.
-    assert function.code_uri is not None
-    bootstrap = function.code_uri / "bootstrap"
-    if not (bootstrap.is_file() and os.access(bootstrap, os.X_OK)):
-        raise EnvironmentFailed(
-            wire.RUNTIME_INVALID_ENTRYPOINT,
-            "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]",
-        )
 
 
 def _translated_chunks(stream: Iterator[bytes]) -> Iterator[bytes]:
@@ -357,7 +347,8 @@ class DockerBackend:
                 f"map one with --runtime-image {function.runtime}=IMAGE"
             )
         if function.runtime_family == "provided":
-            _check_bootstrap(function)
+            assert function.code_uri is not None
+            check_bootstrap(function.code_uri)
         return await self._images.facts(image, function)
 
     async def _inspect_image(self, image: str) -> Mapping[str, Any]:

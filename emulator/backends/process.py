@@ -24,6 +24,7 @@ from pathlib import Path
 from emulator import wire
 from emulator.backends import process_tree
 from emulator.backends.base import EnvironmentSpec, LineSink, Running
+from emulator.backends.entrypoint import check_bootstrap
 from emulator.backends.orphans import EnvironmentRecords
 from emulator.errors import BackendError, EnvironmentFailed
 from emulator.lambda_env import Placement, lambda_environment
@@ -147,6 +148,19 @@ def _load_prctl() -> Callable[..., int] | None:
     return prctl
 
 
+def start_failure(function: FunctionConfig, command: list[str], exc: OSError) -> Exception:
+    """Why a runtime could not be started. A bootstrap that cannot be executed (no execute bit, a
+    binary for another platform, a missing interpreter) is the function's Runtime.InvalidEntrypoint,
+    with the error of Lambda's fork/exec ("fork/exec /var/task/bootstrap: permission denied");
+    a missing python or node is lambdock's own BackendError."""
+    reason = (exc.strerror or str(exc)).lower()
+    if function.runtime_family == "provided":
+        return EnvironmentFailed(
+            wire.RUNTIME_INVALID_ENTRYPOINT, f"fork/exec /var/task/bootstrap: {reason}"
+        )
+    return BackendError(f"cannot start {command[0]}: {exc.strerror}")
+
+
 async def _forward_lines(process: asyncio.subprocess.Process, on_line: LineSink) -> None:
     stream = process.stdout
     assert stream is not None
@@ -188,13 +202,7 @@ class ProcessBackend:
             return [self._node, str(runtime_root() / "nodejs" / "index.mjs")]
         if family == "provided":
             assert function.code_uri is not None
-            bootstrap = function.code_uri / "bootstrap"
-            if not (bootstrap.is_file() and os.access(bootstrap, os.X_OK)):
-                raise EnvironmentFailed(
-                    wire.RUNTIME_INVALID_ENTRYPOINT,
-                    "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]",
-                )
-            return [str(bootstrap)]
+            return [str(check_bootstrap(function.code_uri))]
         raise BackendError(
             f"{function.logical_id}: PackageType Image needs the docker backend (--backend docker)"
         )
@@ -238,8 +246,8 @@ class ProcessBackend:
                 preexec_fn=_child_setup(spec.function.memory_size, os.getpid(), self._prctl),
                 limit=_MAX_LINE,
             )
-        except (FileNotFoundError, PermissionError) as exc:
-            raise BackendError(f"cannot start {command[0]}: {exc.strerror}") from None
+        except OSError as exc:
+            raise start_failure(spec.function, command, exc) from None
         running = ProcessEnvironment(process, on_line, memory_size=spec.function.memory_size)
         self._running[running] = spec.environment_id
         if self._records is not None:

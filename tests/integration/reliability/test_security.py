@@ -163,7 +163,13 @@ def test_secrets_reach_the_function_but_not_what_lambdock_shows(secure: Served) 
     assert configuration["Environment"]["Variables"] == shown
     listed = {f["FunctionName"]: f for f in secure.lam.list_functions()["Functions"]}
     assert listed["Leaky"]["Environment"]["Variables"] == shown
-    for text in (secure.lambdock.output(), json.dumps(listed), tail):
+    request_id = response["ResponseMetadata"]["RequestId"]
+    dashboard = [
+        httpx.get(f"{secure.lambdock.base_url}/_lambdock/api/{path}", timeout=10).text
+        for path in ("overview", "invocations", f"invocations/{request_id}")
+    ]
+    assert "postgres://app:****@db.internal/app" in dashboard[2]
+    for text in (secure.lambdock.output(), json.dumps(listed), tail, *dashboard):
         assert PASSWORD not in text and API_KEY not in text
     assert "connecting with postgres://app:****@db.internal/app" in secure.lambdock.output()
 

@@ -1,0 +1,1 @@
+"""The runtime suites (Node.js, custom runtimes) run in containers by the Docker backend."""
