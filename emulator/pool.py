@@ -173,6 +173,9 @@ class Pool:
         env = Environment(
             environment_id, function, stream, on_idle=self._on_idle, on_line=self._on_line
         )
+        # Held by whoever reserved it: when its runtime first asks for work, it is not parked
+        # for another caller to take while its starter is still waking up.
+        env.leased = True
         slot = _Slot(env, RuntimeEndpoint(env), generation=held.generation)
         held.slots[environment_id] = slot
         return slot
@@ -277,6 +280,7 @@ class Pool:
         held = self._of(function)
         slot = self._reserve(function, held)
         await self._boot(slot)
+        slot.environment.leased = False
         self._release(slot)
 
     async def drain(self, function_name: str) -> None:

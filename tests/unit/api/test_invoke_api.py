@@ -11,6 +11,7 @@ import base64
 import json
 from typing import Any
 
+from emulator.environment import State
 from tests.fakes import FakeContext, FakeExit
 from tests.unit.api.conftest import AppFactory, function
 
@@ -262,6 +263,11 @@ async def test_idle_environments_are_reaped_after_the_idle_timeout(make_app: App
     async with make_app(function("Hello", "app.hello"), HANDLERS, idle_timeout=3600) as running:
         await running.client.post(INVOKE.format("Hello"), json={})
         pool = running.services.pool
+        # The runtime answered; it is idle once it asks for the next event (bounded wait).
+        for _ in range(500):
+            if pool.environments("Hello")[0].state is State.IDLE:
+                break
+            await asyncio.sleep(0.01)
         assert await pool.reap() == 0
         assert len(pool.environments("Hello")) == 1
         pool.settings = type(pool.settings)(region="us-east-1", idle_timeout=0.0)
