@@ -118,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="refuse Invoke API calls without a valid AWS SigV4 signature (403, as AWS does)",
     )
     up.add_argument(
+        "--no-iam",
+        action="store_true",
+        help="give functions full S3 access instead of what their SAM Policies grant",
+    )
+    up.add_argument(
         "--retry-delay",
         type=float,
         default=1.0,
@@ -173,6 +178,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "docker_network": getattr(args, "docker_network", None),
         "pull_images": _pull_images(args),
         "require_sigv4": getattr(args, "require_sigv4", None),
+        "no_iam": getattr(args, "no_iam", None),
     }
     return replace(settings, **{k: v for k, v in extra.items() if v is not None})
 

@@ -50,6 +50,8 @@ class Services:
     # NoEcho parameters and --env-vars values: masked wherever lambdock shows something.
     secrets: Secrets = field(default_factory=Secrets)
     credentials: dict[str, str] = field(default_factory=lambda: dict(LOCAL_CREDENTIALS))
+    # A function's own credentials where it has them (its MinIO user: emulator.storage.iam).
+    function_credentials: dict[str, dict[str, str]] = field(default_factory=dict)
     endpoint_providers: list[EndpointProvider] = field(default_factory=list)
     # Service name -> URL for clients outside the environments (tests, tools): e.g. "s3".
     client_endpoints: dict[str, str] = field(default_factory=dict)
@@ -73,6 +75,10 @@ class Services:
         found = {"lambda": f"http://127.0.0.1:{self.settings.port}"}
         found.update(self.client_endpoints)
         return found
+
+    def credentials_for(self, function: FunctionConfig) -> dict[str, str]:
+        """The credentials a function's environments get: its own, else lambdock's."""
+        return self.function_credentials.get(function.function_name, self.credentials)
 
     def client_credentials(self) -> dict[str, str]:
         """Credentials for boto3 clients of tests and tools, as keyword arguments."""
@@ -122,7 +128,7 @@ def build_services(
             init_timeout=settings.init_timeout,
         ),
         clock=clock,
-        credentials=lambda function: holder["services"].credentials,
+        credentials=lambda function: holder["services"].credentials_for(function),
         endpoints=lambda function: holder["services"].endpoints(function),
         on_line=on_line,
     )

@@ -44,7 +44,7 @@ async def require_signature(request: Request) -> None:
 
 def secret_for(services: Services, access_key: str) -> str | None:
     """The secret of an access key lambdock hands out (to clients and to functions)."""
-    credentials = services.credentials
-    if access_key == credentials.get("AWS_ACCESS_KEY_ID"):
-        return credentials.get("AWS_SECRET_ACCESS_KEY")
+    for credentials in (services.credentials, *services.function_credentials.values()):
+        if access_key == credentials.get("AWS_ACCESS_KEY_ID"):
+            return credentials.get("AWS_SECRET_ACCESS_KEY")
     return None
