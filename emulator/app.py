@@ -32,7 +32,9 @@ def create_app(
 ) -> FastAPI:
     """An app serving the template: admin, Invoke API, then the template's API routes.
 
-    Raises TemplateError when the template's routes cannot be served (e.g. two conflict).
+    `configure` adds parts to the services before serving, e.g. S3 (`install_storage`), whose
+    prepare hooks the lifespan runs first. Raises TemplateError when the template's routes
+    cannot be served (e.g. two conflict), or what `configure` raises.
     """
     services = build_services(
         settings, template, backend, clock=clock or SystemClock(), request_ids=request_ids
@@ -42,6 +44,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Before the queue runs stored events: their handlers may need S3.
+        await services.prepare()
         services.pool.start_reaper()
         services.queue.start()
         try:

@@ -31,6 +31,7 @@ from emulator.log_archive import LogArchive
 from emulator.services import Services, build_services
 from emulator.settings import Settings
 from emulator.stack import load_stack_template
+from emulator.storage.service import install_storage
 from emulator.template.models import Template
 from emulator.triggers.schedules import first_firing, template_rules
 from emulator.watch import watch_files
@@ -46,6 +47,24 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stack-name", default=None)
     parser.add_argument("--parameter-overrides", nargs="*", default=[], metavar="KEY=VALUE")
     parser.add_argument("--env-vars", type=Path, default=None, help="sam local --env-vars JSON")
+
+
+def _storage_options(parser: argparse.ArgumentParser) -> None:
+    storage = parser.add_argument_group(
+        "S3",
+        "MinIO is started for templates with buckets or S3 events, unless an endpoint is given",
+    )
+    storage.add_argument(
+        "--s3-endpoint", default=None, metavar="URL", help="use this S3 endpoint, not a MinIO"
+    )
+    storage.add_argument("--s3-access-key", default=None, metavar="KEY")
+    storage.add_argument("--s3-secret-key", default=None, metavar="SECRET")
+    storage.add_argument(
+        "--minio-bin",
+        default=None,
+        metavar="PATH",
+        help="the MinIO server binary (default: `minio` on PATH, or $LAMBDOCK_MINIO_BIN)",
+    )
 
 
 def _docker_options(parser: argparse.ArgumentParser) -> None:
@@ -105,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--idle-timeout", type=float, default=300.0, help="seconds")
     up.add_argument("--warm", choices=["lazy", "eager"], default="lazy")
     _docker_options(up)
+    _storage_options(up)
     up.add_argument(
         "--gateway-timeout",
         type=float,
@@ -179,7 +199,14 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "pull_images": _pull_images(args),
         "require_sigv4": getattr(args, "require_sigv4", None),
         "no_iam": getattr(args, "no_iam", None),
+        "s3_endpoint": getattr(args, "s3_endpoint", None),
+        "s3_access_key": getattr(args, "s3_access_key", None),
+        "s3_secret_key": getattr(args, "s3_secret_key", None),
+        "minio_bin": getattr(args, "minio_bin", None),
     }
+    if extra["s3_endpoint"] and not (extra["s3_access_key"] and extra["s3_secret_key"]):
+        print("lambdock: --s3-endpoint needs --s3-access-key and --s3-secret-key", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
     return replace(settings, **{k: v for k, v in extra.items() if v is not None})
 
 
@@ -287,13 +314,23 @@ def _up(settings: Settings, template: Template) -> int:
     settings = replace(settings, port=listener.getsockname()[1])
     backend = select_backend(settings)
 
+    built: list[Services] = []
+
     def announce(services: Services) -> None:
+        built.append(services)
         services.on_ready.append(lambda: _print_ready(settings, services.template(), backend.name))
+        install_storage(services)
         services.logs.keep_on_disk(LogArchive(settings.resolved_state_dir / "logs"))
         if settings.watch:
             watch_files(services)
 
     app = create_app(settings, template, backend, configure=announce)
+    # What must be ready before serving (MinIO, buckets) is made ready here, so that a failure
+    # ends `up` with exit code 2 and its message; the app's lifespan finds it done.
+    try:
+        asyncio.run(built[0].prepare())
+    except KeyboardInterrupt:
+        return 130
     # No `server: uvicorn` header: neither API Gateway nor Lambda sends one.
     config = uvicorn.Config(
         app, log_level="warning", lifespan="on", access_log=False, server_header=False

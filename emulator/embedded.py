@@ -18,6 +18,7 @@ from emulator.errors import LambdockError
 from emulator.services import Services
 from emulator.settings import Settings
 from emulator.stack import load_stack_template
+from emulator.storage.service import install_storage
 
 START_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 30.0
@@ -38,14 +39,19 @@ class EmbeddedLambdock:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def start(self) -> EmbeddedLambdock:
-        """Load the template, start serving, and wait until ready (raises on failure)."""
+        """Load the template, start serving, and wait until ready (raises LambdockError, e.g.
+        StorageError, on failure)."""
         template = load_stack_template(self.settings)
         backend = select_backend(self.settings)
 
         def keep(services: Services) -> None:
             self.services = services
+            install_storage(services)
 
         app = create_app(self.settings, template, backend, configure=keep)
+        assert self.services is not None
+        # MinIO and buckets are made ready here, so that a failure is raised with its message.
+        asyncio.run(self.services.prepare())
         config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
         self._server = uvicorn.Server(config)
         failure: list[BaseException] = []

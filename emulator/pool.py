@@ -173,8 +173,8 @@ class Pool:
         env = Environment(
             environment_id, function, stream, on_idle=self._on_idle, on_line=self._on_line
         )
-        # Held by whoever reserved it: when its runtime first asks for work, it is not parked
-        # for another caller to take while its starter is still waking up.
+        # Reserved for whoever boots it: when its runtime first asks for work, it must not be
+        # parked and handed to another lease while the booter has yet to resume.
         env.leased = True
         slot = _Slot(env, RuntimeEndpoint(env), generation=held.generation)
         held.slots[environment_id] = slot

@@ -55,6 +55,10 @@ class Services:
     endpoint_providers: list[EndpointProvider] = field(default_factory=list)
     # Service name -> URL for clients outside the environments (tests, tools): e.g. "s3".
     client_endpoints: dict[str, str] = field(default_factory=dict)
+    # Parts that must be ready before lambdock serves (the S3 endpoint and its buckets). Each
+    # runs its work once however often it is called, so the command line can run them before
+    # it serves (a failure then stops `up` with its message) and the lifespan runs them again.
+    prepares: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # Extra parts (storage, triggers, watchers) started after the core and closed before it.
     startups: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     shutdowns: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
@@ -69,6 +73,11 @@ class Services:
     def template(self) -> Template:
         """The template being served now."""
         return self.stack.current()
+
+    async def prepare(self) -> None:
+        """Run the prepare hooks, in order; a LambdockError says what is not ready."""
+        for prepare in self.prepares:
+            await prepare()
 
     def endpoints_for_clients(self) -> dict[str, str]:
         """Where a client on this machine reaches each AWS service lambdock serves."""

@@ -3,9 +3,16 @@
     def test_task_flow(lambdock):
         api = lambdock.http()            # httpx client on the API's base URL
         lam = lambdock.client("lambda")  # boto3 client with endpoint and credentials set
+        s3 = lambdock.client("s3")       # the template's buckets on MinIO
+        s3.put_object(Bucket=lambdock.bucket_name("Input"), Key="in.csv", Body=b"...")
+        lambdock.wait_for_object(lambdock.bucket_name("Output"), "out.csv")
 
-Configure with ini options or flags (`--lambdock-template`, `--lambdock-backend`,
-`--lambdock-s3-endpoint`), or per module with `@pytest.mark.lambdock(template="other.yaml")`.
+A template with buckets or S3 events gets a MinIO of its own for the session, with a fresh data
+folder (the binary: `--lambdock-minio-bin`, else `minio` on PATH, else $LAMBDOCK_MINIO_BIN), or
+uses `--lambdock-s3-endpoint` with `--lambdock-s3-access-key` and `--lambdock-s3-secret-key`.
+
+Configure with ini options or flags (`--lambdock-template`, `--lambdock-backend`, the S3 ones
+above), or per module with `@pytest.mark.lambdock(template="other.yaml")`.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +28,7 @@ from typing import Any
 import httpx
 import pytest
 
+from emulator.commands.sample_events import SOURCES, SampleOptions, Stamp
 from emulator.embedded import EmbeddedLambdock
 from emulator.errors import LambdockError, TemplateError
 from emulator.invoker import InvocationRequest, InvocationResult
@@ -35,6 +44,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "template": ("path of the SAM template (default ./template.yaml)", "template.yaml"),
         "backend": ("auto, process or docker", "auto"),
         "s3-endpoint": ("an S3 endpoint to use instead of a managed MinIO", None),
+        "s3-access-key": ("the access key of --lambdock-s3-endpoint", None),
+        "s3-secret-key": ("the secret key of --lambdock-s3-endpoint", None),
+        "minio-bin": ("the MinIO server binary for templates with buckets", None),
     }
     for name, (help_text, default) in options.items():
         group.addoption(f"--lambdock-{name}", default=None, help=help_text)
@@ -98,6 +110,30 @@ class LambdockSession:
         result: InvocationResult = self.server.call(lambda: services.invoker.invoke(request))
         return result
 
+    def sample_event(self, source: str, **options: Any) -> dict[str, Any]:
+        """An AWS-shaped sample event (`apigw-v1`, `apigw-v2`, `s3-put`, `s3-delete`,
+        `schedule`), as `lambdock generate-event` prints it; options as SampleOptions fields."""
+        if source not in SOURCES:
+            raise LambdockError(f"no sample event {source!r}; one of {', '.join(sorted(SOURCES))}")
+        stamp = Stamp(int(time.time() * 1000), str(uuid.uuid4()), uuid.uuid4().hex)
+        region = self.server.settings.region
+        return SOURCES[source](stamp, SampleOptions(region=region, **options))
+
+    def invoke_event(self, function: str, source: str, **options: Any) -> InvocationResult:
+        """Invoke a function with a sample event of `source` (see `sample_event`)."""
+        return self.invoke(function, self.sample_event(source, **options))
+
+    def fire_schedule(self, name: str) -> str:
+        """Fire a schedule now (by rule name, ARN or `<function>.<event>`); its request id."""
+        services = self.server.services
+        assert services is not None
+        rule = services.scheduler.find(name)
+        if rule is None:
+            raise LambdockError(f"no schedule {name!r} in the template")
+        firing = self.server.call(lambda: services.scheduler.fire(rule))
+        request_id: str = firing.request_id
+        return request_id
+
     def logs(self, function: str) -> str:
         """The log (START..REPORT) of the function's last finished invocation."""
         services = self.server.services
@@ -105,6 +141,33 @@ class LambdockSession:
         name = services.invoker.function(function).function_name
         recent = services.logs.recent(name, 1)
         return recent[-1].text() if recent else ""
+
+    def bucket_name(self, logical_id: str) -> str:
+        """The name of the template's bucket `logical_id` (what `!Ref` gives)."""
+        services = self.server.services
+        assert services is not None
+        bucket = services.template().buckets.get(logical_id)
+        if bucket is None:
+            raise LambdockError(f"the template has no AWS::S3::Bucket {logical_id!r}")
+        name: str = bucket.bucket_name
+        return name
+
+    def wait_for_object(
+        self, bucket: str, key: str, timeout: float = DEFAULT_WAIT_SECONDS
+    ) -> bytes:
+        """Wait until object `key` exists in `bucket` and return its content; TimeoutError after
+        `timeout` seconds."""
+        s3 = self.client("s3")
+
+        def content() -> tuple[bytes] | None:
+            try:
+                body: bytes = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+            except s3.exceptions.NoSuchKey:
+                return None
+            return (body,)  # a tuple, so that an empty object counts as found
+
+        found: tuple[bytes] = _wait(content, timeout, f"s3://{bucket}/{key}")
+        return found[0]
 
     def wait_until_queue_drained(self, timeout: float = DEFAULT_WAIT_SECONDS) -> None:
         """Wait until no asynchronous event is waiting or running."""
@@ -130,6 +193,9 @@ def _settings(config: pytest.Config, template: Path, state_dir: Path) -> Setting
         port=0,
         backend=_option(config, "backend"),
         s3_endpoint=_option(config, "s3-endpoint"),
+        s3_access_key=_option(config, "s3-access-key"),
+        s3_secret_key=_option(config, "s3-secret-key"),
+        minio_bin=_option(config, "minio-bin"),
         state_dir=state_dir,
         echo_logs=False,
         retry_delay_scale=0.01,

@@ -72,11 +72,11 @@ is_installed() { [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == "insta
 step_apt() {
     local missing=() pkg
     # debootstrap verifies Debian's Release files with this keyring (only Recommended).
-    for pkg in docker.io debootstrap wrk debian-archive-keyring chromium fonts-liberation; do
+    for pkg in docker.io debootstrap wrk debian-archive-keyring chromium fonts-liberation docker-compose; do
         is_installed "$pkg" || missing+=("$pkg")
     done
     if [[ ${#missing[@]} -eq 0 ]]; then
-        log "Debian packages present: docker.io debootstrap wrk debian-archive-keyring chromium fonts-liberation"
+        log "Debian packages present: docker.io debootstrap wrk debian-archive-keyring chromium fonts-liberation docker-compose"
         return
     fi
     require_root "installing Debian packages (${missing[*]})"

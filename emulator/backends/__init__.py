@@ -7,6 +7,7 @@ import importlib.util
 
 from emulator.backends.base import Backend
 from emulator.backends.process import ProcessBackend
+from emulator.dependencies import DependencyInstaller
 from emulator.errors import BackendError
 from emulator.settings import Settings
 
@@ -27,9 +28,14 @@ def select_backend(settings: Settings) -> Backend:
 
 
 def _process(settings: Settings) -> ProcessBackend:
+    # Declared dependencies (requirements.txt, package.json) are installed on first use.
+    installer = DependencyInstaller(
+        settings.resolved_state_dir / "deps", python=settings.python_executable
+    )
     backend = ProcessBackend(
         python=settings.python_executable,
         node=settings.node_executable,
+        dependencies=installer,
         state_dir=settings.resolved_state_dir,
     )
     # What a lambdock killed with SIGKILL left running goes before this one starts anything.

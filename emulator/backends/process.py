@@ -26,6 +26,7 @@ from emulator.backends import process_tree
 from emulator.backends.base import EnvironmentSpec, LineSink, Running
 from emulator.backends.entrypoint import check_bootstrap
 from emulator.backends.orphans import EnvironmentRecords
+from emulator.dependencies import DependencyInstaller
 from emulator.errors import BackendError, EnvironmentFailed
 from emulator.lambda_env import Placement, lambda_environment
 from emulator.runtime_files import runtime_root
@@ -182,9 +183,17 @@ class ProcessBackend:
     name = "process"
     runtime_api_bind_host = "127.0.0.1"
 
-    def __init__(self, *, python: str, node: str = "node", state_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        python: str,
+        node: str = "node",
+        dependencies: DependencyInstaller | None = None,
+        state_dir: Path | None = None,
+    ) -> None:
         self._python = python
         self._node = node
+        self._dependencies = dependencies
         self._running: dict[ProcessEnvironment, str] = {}
         self._prctl = _load_prctl()
         self._records = EnvironmentRecords(state_dir) if state_dir is not None else None
@@ -207,8 +216,11 @@ class ProcessBackend:
             f"{function.logical_id}: PackageType Image needs the docker backend (--backend docker)"
         )
 
-    def environment(self, spec: EnvironmentSpec) -> dict[str, str]:
-        """The runtime process's variables: Lambda's, plus what a local process needs."""
+    def environment(
+        self, spec: EnvironmentSpec, dependencies: dict[str, str] | None = None
+    ) -> dict[str, str]:
+        """The runtime process's variables: Lambda's, plus what a local process needs, with
+        the folder of the function's installed dependencies (PYTHONPATH or NODE_PATH)."""
         function = spec.function
         runtime_dir = runtime_root() / function.runtime_family
         placement = Placement(
@@ -222,23 +234,29 @@ class ProcessBackend:
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": os.environ.get("HOME", "/"),
         }
+        found = dict(dependencies or {})
         if function.runtime_family == "python":
-            local["PYTHONPATH"] = str(runtime_dir)
+            # Installed dependencies before the runtime client, as a layer's /opt/python is.
+            paths = [found.pop("PYTHONPATH", None), str(runtime_dir)]
+            local["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
             # stdout is a pipe here, as in Lambda; unbuffered so lines arrive when printed.
             local["PYTHONUNBUFFERED"] = "1"
         variables = lambda_environment(
             function, placement, credentials=spec.credentials, extra=spec.endpoints
         )
-        return {**local, **variables}
+        return {**local, **found, **variables}
 
     async def start(self, spec: EnvironmentSpec, on_line: LineSink) -> ProcessEnvironment:
         """Start the runtime client; a missing executable is a BackendError."""
         command = self.command(spec.function)
+        dependencies = {}
+        if self._dependencies is not None:
+            dependencies = await self._dependencies.search_path(spec.function)
         try:
             process = await asyncio.create_subprocess_exec(
                 *command,
                 cwd=str(spec.function.code_uri),
-                env=self.environment(spec),
+                env=self.environment(spec, dependencies),
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,

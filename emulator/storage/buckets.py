@@ -1,11 +1,9 @@
-"""A template's buckets on MinIO: their names, their creation, and where their events go."""
+"""A template's buckets on MinIO: their creation, and where their events go."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import urllib3
 from minio import Minio
@@ -14,60 +12,15 @@ from minio.notificationconfig import NotificationConfig, QueueConfig
 
 from emulator.storage.endpoint import S3Endpoint, minio_client
 
-# CloudFormation's generated S3 name: `<stack>-<logicalid>-<tail>`, lower case, at most 63
-# characters (the bucket name limit). CloudFormation keeps 13 characters for a 12-character tail
-# and its hyphen and shares the rest between the stack name and the logical ID around one more
-# hyphen, the stack name getting the larger half and each part taking what the other leaves.
-# AWS does not document the rule; it reproduces names real stacks got (KensioSoftware/yulin#1113,
-# e.g. `chineseboostanalyticsstac-rainlyticslogsbucket8df4-hdst4ohfvdif`).
-BUCKET_NAME_MAX = 63
-_TAIL_LENGTH = 12
-_PARTS_ROOM = BUCKET_NAME_MAX - (_TAIL_LENGTH + 1) - 1
-_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
-# AWS::CloudFormation::Stack: a stack name starts with a letter and has letters, digits, hyphens.
-_STACK_NAME = re.compile(r"[A-Za-z][-A-Za-z0-9]{0,127}")
-_LOGICAL_ID = re.compile(r"[A-Za-z0-9]+")
-
 # The event families lambdock routes from MinIO; subscriptions are matched by lambdock itself.
 ROUTED_EVENTS = ("s3:ObjectCreated:*", "s3:ObjectRemoved:*")
 NOTIFICATION_ID = "lambdock"
+# The configuration ID of the route to the immediate (queue-less) target.
+IMMEDIATE_NOTIFICATION_ID = "lambdock-immediate"
 
 
 class BucketError(Exception):
     """A bucket could not be created or configured; the message says which and why."""
-
-
-def generated_bucket_name(stack_name: str, logical_id: str, *, project_key: str) -> str:
-    """The name CloudFormation would give an unnamed AWS::S3::Bucket, with a stable tail.
-
-    CloudFormation's tail is random; here it is a hash of `project_key` (e.g. the project's
-    path), the stack name and the logical ID, so a restarted project finds its buckets again.
-    """
-    if not _STACK_NAME.fullmatch(stack_name):
-        raise ValueError(f"not a CloudFormation stack name: {stack_name!r}")
-    if not _LOGICAL_ID.fullmatch(logical_id):
-        raise ValueError(f"not a CloudFormation logical ID: {logical_id!r}")
-    stack, logical = _share_room(stack_name, logical_id, _PARTS_ROOM)
-    tail = _stable_tail(f"{project_key}\0{stack_name}\0{logical_id}")
-    return f"{stack}-{logical}-{tail}".lower()
-
-
-def _share_room(stack_name: str, logical_id: str, room: int) -> tuple[str, str]:
-    """Trim both parts to `room` characters together, the stack name keeping the larger half."""
-    if len(stack_name) + len(logical_id) <= room:
-        return stack_name, logical_id
-    stack = stack_name[: max(room - len(logical_id), (room + 1) // 2)]
-    return stack, logical_id[: room - len(stack)]
-
-
-def _stable_tail(seed: str) -> str:
-    """Twelve lower-case letters and digits derived from `seed`."""
-    number = int.from_bytes(hashlib.sha256(seed.encode("utf-8")).digest(), "big")
-    digits = []
-    for _ in range(_TAIL_LENGTH):
-        number, digit = divmod(number, 36)
-        digits.append(_BASE36[digit])
-    return "".join(digits)
 
 
 def ensure_bucket(client: Minio, name: str) -> bool:
@@ -89,22 +42,24 @@ def ensure_bucket(client: Minio, name: str) -> bool:
     return True
 
 
-def route_notifications(client: Minio, bucket: str, queue_arn: str) -> None:
-    """Send every object-created and object-removed event of `bucket` to MinIO target `queue_arn`.
+def route_notifications(client: Minio, bucket: str, routes: Mapping[str, str]) -> None:
+    """Send every object-created and object-removed event of `bucket` to each MinIO target.
 
-    Replaces the bucket's notification configuration; calling it again changes nothing.
+    `routes` maps a configuration ID to a target ARN. Replaces the bucket's notification
+    configuration; calling it again changes nothing.
     """
     config = NotificationConfig(
         queue_config_list=[
-            QueueConfig(queue=queue_arn, events=list(ROUTED_EVENTS), config_id=NOTIFICATION_ID)
+            QueueConfig(queue=arn, events=list(ROUTED_EVENTS), config_id=config_id)
+            for config_id, arn in routes.items()
         ]
     )
+    targets = ", ".join(routes.values())
     try:
         client.set_bucket_notification(bucket, config)
     except S3Error as error:
         raise BucketError(
-            f"cannot route events of bucket {bucket!r} to {queue_arn}: "
-            f"{error.code}: {error.message}"
+            f"cannot route events of bucket {bucket!r} to {targets}: {error.code}: {error.message}"
         ) from error
     except ValueError as error:
         raise BucketError(f"cannot route events of bucket {bucket!r}: {error}") from error
@@ -124,14 +79,14 @@ def _create_all(endpoint: S3Endpoint, names: Sequence[str]) -> tuple[str, ...]:
 
 
 async def route_all_notifications(
-    endpoint: S3Endpoint, buckets: Iterable[str], queue_arn: str
+    endpoint: S3Endpoint, buckets: Iterable[str], routes: Mapping[str, str]
 ) -> None:
     """`route_notifications` for each bucket, off the event loop."""
-    await asyncio.to_thread(_route_all, endpoint, tuple(buckets), queue_arn)
+    await asyncio.to_thread(_route_all, endpoint, tuple(buckets), dict(routes))
 
 
-def _route_all(endpoint: S3Endpoint, buckets: Sequence[str], queue_arn: str) -> None:
+def _route_all(endpoint: S3Endpoint, buckets: Sequence[str], routes: Mapping[str, str]) -> None:
     """Blocking body of `route_all_notifications`."""
     with minio_client(endpoint) as client:
         for bucket in buckets:
-            route_notifications(client, bucket, queue_arn)
+            route_notifications(client, bucket, routes)

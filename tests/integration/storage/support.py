@@ -26,15 +26,20 @@ class RunningMinio:
 
 
 class Collector:
-    """A notification sink that keeps one bucket's notifications and lets a test wait for them."""
+    """A notification sink that keeps one bucket's notifications and lets a test wait for them.
 
-    def __init__(self, bucket: str) -> None:
+    It keeps the copies of the queued target, whose guarantees these tests check (`immediate`
+    selects the immediate target's copies instead).
+    """
+
+    def __init__(self, bucket: str, *, immediate: bool = False) -> None:
         self.bucket = bucket
+        self.immediate = immediate
         self.items: list[ObjectNotification] = []
         self._arrived = asyncio.Event()
 
     async def __call__(self, notification: ObjectNotification) -> None:
-        if notification.bucket == self.bucket:
+        if notification.bucket == self.bucket and notification.immediate == self.immediate:
             self.items.append(notification)
             self._arrived.set()
 

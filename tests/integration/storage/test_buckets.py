@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.storage.buckets import BucketError, create_buckets, generated_bucket_name
+from emulator.storage.buckets import BucketError, create_buckets
 from emulator.storage.endpoint import minio_client
+from emulator.template.names import generated_bucket_name
 from tests.integration.storage.support import RunningMinio
 
 
@@ -20,7 +21,7 @@ async def test_creating_buckets_twice_creates_them_once(
 
 
 async def test_a_generated_name_is_accepted_by_minio(minio: RunningMinio) -> None:
-    name = generated_bucket_name("SamApp", "UploadBucket", project_key="integration")
+    name = generated_bucket_name("SamApp", "UploadBucket")
     await create_buckets(minio.server.endpoint, [name])
     with minio_client(minio.server.endpoint) as client:
         assert client.bucket_exists(name)

@@ -12,11 +12,14 @@ import io
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
+import boto3
 from minio import Minio
 from minio.commonconfig import CopySource
 
 from emulator.events.s3 import aws_event_name, encode_key, matches, s3_event, subscription_from_sam
+from emulator.storage.audit import TraceLog
 from emulator.storage.buckets import create_buckets
 from emulator.storage.endpoint import S3Endpoint, minio_client
 from emulator.storage.notifications import (
@@ -33,6 +36,17 @@ from tests.integration.storage.support import (
 
 MULTIPART_SIZE = 6 * 1024 * 1024
 PART_SIZE = 5 * 1024 * 1024
+
+
+def boto3_client(endpoint: S3Endpoint) -> Any:
+    """A boto3 S3 client for the endpoint."""
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint.url,
+        aws_access_key_id=endpoint.access_key,
+        aws_secret_access_key=endpoint.secret_key,
+        region_name=endpoint.region,
+    )
 
 
 async def with_client(endpoint: S3Endpoint, work: Callable[[Minio], None]) -> None:
@@ -211,3 +225,33 @@ async def test_writes_made_while_the_receiver_is_down_arrive_when_it_returns(
         assert sorted(item.key for item in collector.items) == written_while_down
     finally:
         await running.server.stop()
+
+
+async def test_the_immediate_copy_and_the_write_s_audit_entry_arrive_while_it_is_answered(
+    minio: RunningMinio, bucket_name: str
+) -> None:
+    # With MINIO_API_SYNC_EVENTS=on MinIO posts to a target without a queue before it answers
+    # the write, so the copy is there when put_object returns; the audit entry follows it.
+    await create_buckets(minio.server.endpoint, [bucket_name])
+    immediate, traces = Collector(bucket_name, immediate=True), TraceLog(expected=True)
+    listener = NotificationListener(
+        minio.server.endpoint, minio.target, [bucket_name], immediate, audit=traces.record
+    )
+    trace = "Root=1-6b0aa2bc-f6c189886bfe9c18677984cd;Parent=5691b452059ee4cd;Sampled=0"
+    async with listener:
+        await listener.wait_connected(CONNECT_SECONDS)
+
+        def write() -> None:
+            # What botocore does inside a Lambda function (add_recursion_detection_header).
+            s3 = boto3_client(minio.server.endpoint)
+            s3.meta.events.register(
+                "before-sign.s3.PutObject",
+                lambda request, **_: request.headers.__setitem__("X-Amzn-Trace-Id", trace),
+            )
+            s3.put_object(Bucket=bucket_name, Key="now.txt", Body=b"payload")
+            assert [item.key for item in immediate.items] == ["now.txt"]
+
+        await asyncio.to_thread(write)
+        record = immediate.items[0].record
+        request_id = record["responseElements"]["x-amz-request-id"]
+        assert await traces.trace_of(request_id, wait=CONNECT_SECONDS) == trace

@@ -11,7 +11,7 @@ import base64
 import json
 from typing import Any
 
-from emulator.environment import State
+from emulator.environment import Environment, State
 from tests.fakes import FakeContext, FakeExit
 from tests.unit.api.conftest import AppFactory, function
 
@@ -259,15 +259,21 @@ async def test_list_and_get_function_describe_the_configuration(make_app: AppFac
     assert one.json()["Configuration"] == config
 
 
+async def _until_idle(env: Environment) -> None:
+    # An environment is idle again once its runtime asks for the next event, which can come
+    # a few turns of the loop after the answer. Bounded wait.
+    for _ in range(1000):
+        if env.state is State.IDLE:
+            return
+        await asyncio.sleep(0.001)
+    raise AssertionError(f"environment still {env.state.value}")
+
+
 async def test_idle_environments_are_reaped_after_the_idle_timeout(make_app: AppFactory) -> None:
     async with make_app(function("Hello", "app.hello"), HANDLERS, idle_timeout=3600) as running:
         await running.client.post(INVOKE.format("Hello"), json={})
         pool = running.services.pool
-        # The runtime answered; it is idle once it asks for the next event (bounded wait).
-        for _ in range(500):
-            if pool.environments("Hello")[0].state is State.IDLE:
-                break
-            await asyncio.sleep(0.01)
+        await _until_idle(pool.environments("Hello")[0])
         assert await pool.reap() == 0
         assert len(pool.environments("Hello")) == 1
         pool.settings = type(pool.settings)(region="us-east-1", idle_timeout=0.0)

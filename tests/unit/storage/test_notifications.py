@@ -55,15 +55,29 @@ class Recorder:
         self.received.append(notification)
 
 
-def test_the_target_is_configured_through_minio_environment_variables() -> None:
+def test_the_targets_and_the_audit_log_are_configured_through_minio_environment_variables() -> None:
+    # MinIO "Audit Logging": MINIO_AUDIT_WEBHOOK_{ENABLE,ENDPOINT,AUTH_TOKEN,RETRY_INTERVAL}_<ID>;
+    # the audit target sends AUTH_TOKEN as the whole Authorization header.
     assert minio_webhook_env(TARGET) == {
         "MINIO_NOTIFY_WEBHOOK_ENABLE_LAMBDOCK": "on",
         "MINIO_NOTIFY_WEBHOOK_ENDPOINT_LAMBDOCK": "http://127.0.0.1:9311/minio/events",
         "MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_LAMBDOCK": "s3cret-token",
         "MINIO_NOTIFY_WEBHOOK_QUEUE_DIR_LAMBDOCK": str(Path("/var/queue")),
+        "MINIO_NOTIFY_WEBHOOK_ENABLE_LAMBDOCKNOW": "on",
+        "MINIO_NOTIFY_WEBHOOK_ENDPOINT_LAMBDOCKNOW": (
+            "http://127.0.0.1:9311/minio/events/immediate"
+        ),
+        "MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_LAMBDOCKNOW": "s3cret-token",
         "MINIO_API_SYNC_EVENTS": "on",
+        "MINIO_AUDIT_WEBHOOK_ENABLE_LAMBDOCK": "on",
+        "MINIO_AUDIT_WEBHOOK_ENDPOINT_LAMBDOCK": "http://127.0.0.1:9311/minio/audit",
+        "MINIO_AUDIT_WEBHOOK_AUTH_TOKEN_LAMBDOCK": "Bearer s3cret-token",
+        "MINIO_AUDIT_WEBHOOK_RETRY_INTERVAL_LAMBDOCK": "250ms",
     }
-    assert TARGET.arn == "arn:minio:sqs::LAMBDOCK:webhook"
+    assert TARGET.routes == {
+        "lambdock": "arn:minio:sqs::LAMBDOCK:webhook",
+        "lambdock-immediate": "arn:minio:sqs::LAMBDOCKNOW:webhook",
+    }
 
 
 def test_a_post_yields_its_records_with_decoded_keys() -> None:
@@ -87,6 +101,23 @@ async def test_an_accepted_post_is_answered_200_after_the_sink_took_it() -> None
     assert await listener.handle(post(captured_post("delete"))) == 200
     assert [n.event_name for n in sink.received] == ["s3:ObjectRemoved:Delete"]
     assert listener.status()["received"] == 1
+
+
+async def test_a_post_of_the_immediate_target_is_delivered_marked_immediate() -> None:
+    sink = Recorder()
+    listener = NotificationListener(ENDPOINT, TARGET, ["incoming"], sink)
+    assert await listener.handle(post(captured_post("put"), path="/minio/events/immediate")) == 200
+    assert await listener.handle(post(captured_post("put"))) == 200
+    assert [n.immediate for n in sink.received] == [True, False]
+
+
+async def test_an_audit_post_goes_to_the_audit_sink_not_to_the_event_sink() -> None:
+    sink, audited = Recorder(), []
+    listener = NotificationListener(ENDPOINT, TARGET, ["incoming"], sink, audit=audited.append)
+    assert await listener.handle(post(b'{"requestID": "1"}', path="/minio/audit")) == 200
+    assert await listener.handle(post(b"{}", path="/minio/audit", token="guess")) == 403
+    assert audited == [b'{"requestID": "1"}']
+    assert sink.received == []
 
 
 async def test_a_post_without_the_token_is_refused_and_not_delivered() -> None:
