@@ -289,7 +289,14 @@ class Pool:
         if held is None:
             return
         held.generation += 1
-        for slot in list(held.idle):
+        # An environment that has answered and is only on its way back to /next serves nobody:
+        # retire it now with the idle ones, so a drain is complete when it returns.
+        done = [
+            slot
+            for slot in held.slots.values()
+            if slot in held.idle or (slot.environment.finishing and not slot.environment.leased)
+        ]
+        for slot in done:
             await self._destroy(slot)
 
     def start_reaper(self) -> None:

@@ -28,6 +28,10 @@ AWS_ENTRYPOINT = "/lambda-entrypoint.sh"
 BUNDLED_RUNTIME_DIR = "/opt/lambdock/runtime"
 # Where the named pipe that carries the runtime's output is mounted.
 OUTPUT_PIPE = "/opt/lambdock/output"
+# Where Lambda puts a layer's libraries, which its runtimes look in (AWS docs: "Packaging your
+# layer content"): a function's installed dependencies are mounted there.
+PYTHON_DEPENDENCIES = "/opt/python"
+NODEJS_DEPENDENCIES = "/opt/nodejs/node_modules"
 # Lambda runs function code as an unprivileged user (sbx_user1051, uid 993 gid 990); a numeric
 # id works in any image, with or without an /etc/passwd entry for it.
 SANDBOX_USER = "993:990"
@@ -266,13 +270,18 @@ def plan_container(
     *,
     runtime_source: Path | None,
     output_pipe: Path | None = None,
+    dependencies: Path | None = None,
 ) -> ContainerPlan:
     """The container of one environment. `runtime_source` is the host folder of the bundled
     runtime client, mounted when the image has no client of its own; `output_pipe`, a named
-    pipe on the host that receives the runtime's stdout and stderr (else Docker's stream)."""
+    pipe on the host that receives the runtime's stdout and stderr (else Docker's stream);
+    `dependencies`, the host folder of the function's installed dependencies."""
     function = spec.function
     process = _process(function, facts)
     environment = _environment(spec, network, process, facts)
+    if dependencies is not None and function.runtime_family == "nodejs":
+        # Lambda's Node.js runtimes have the layers' folder on NODE_PATH.
+        environment["NODE_PATH"] = NODEJS_DEPENDENCIES
     if output_pipe is not None:
         process = _redirected(process, facts)
     return ContainerPlan(
@@ -284,7 +293,7 @@ def plan_container(
         working_dir=process.working_dir,
         user=SANDBOX_USER,
         labels=labels_for(spec, owner),
-        binds=_binds(function, facts, runtime_source, output_pipe),
+        binds=_binds(function, facts, runtime_source, output_pipe, dependencies),
         # Lambda's /tmp: writable, sized by EphemeralStorage (512 MB unless configured).
         tmpfs={"/tmp": f"rw,size={function.ephemeral_storage_mb}m,mode=1777"},
         mem_limit=function.memory_size * 1024 * 1024,
@@ -299,14 +308,18 @@ def _binds(
     facts: ImageFacts,
     runtime_source: Path | None,
     output_pipe: Path | None,
+    dependencies: Path | None = None,
 ) -> dict[str, dict[str, str]]:
     """Host folders and files mounted in: the code (read-only at the task root), the bundled
-    runtime client (read-only), the output pipe."""
+    runtime client and the installed dependencies (read-only), the output pipe."""
     binds: dict[str, dict[str, str]] = {}
     if function.code_uri is not None and function.runtime_family != "image":
         binds[str(function.code_uri)] = {"bind": TASK_ROOT, "mode": "ro"}
     if uses_bundled_client(function, facts) and runtime_source is not None:
         binds[str(runtime_source)] = {"bind": BUNDLED_RUNTIME_DIR, "mode": "ro"}
+    if dependencies is not None and function.runtime_family in ("python", "nodejs"):
+        where = PYTHON_DEPENDENCIES if function.runtime_family == "python" else NODEJS_DEPENDENCIES
+        binds[str(dependencies)] = {"bind": where, "mode": "ro"}
     if output_pipe is not None:
         binds[str(output_pipe)] = {"bind": OUTPUT_PIPE, "mode": "rw"}
     return binds

@@ -37,6 +37,7 @@ from emulator.backends.base import EnvironmentSpec, LineSink, Running
 from emulator.backends.container_env import ContainerEnvironment
 from emulator.backends.container_plan import (
     LABEL_INSTANCE,
+    LABEL_OWNER,
     ContainerPlan,
     ImageFacts,
     NetworkPlan,
@@ -55,6 +56,7 @@ from emulator.backends.container_state import (
 from emulator.backends.entrypoint import check_bootstrap
 from emulator.backends.images import ImageCatalog, ImageMissing, unavailable
 from emulator.backends.output import Output, PipeOutput, StreamOutput
+from emulator.dependencies import DependencyInstaller, Target
 from emulator.errors import BackendError, EnvironmentFailed
 from emulator.runtime_files import runtime_root
 from emulator.settings import Settings
@@ -133,6 +135,10 @@ def connect(settings: Settings, *, required: bool) -> DockerBackend:
         # A named pipe works only where the engine shares this host's filesystem.
         pipes_dir=_pipes_dir(owner.instance_id) if local else None,
         pull_images=settings.pull_images,
+        # Declared dependencies (requirements.txt, package.json) are installed on first use.
+        dependencies=DependencyInstaller(
+            settings.resolved_state_dir / "deps", python=settings.python_executable
+        ),
     )
     backend.remove_stale()
     return backend
@@ -189,6 +195,7 @@ class DockerBackend:
         announce: Announce = _announce,
         cgroup_root: Path = Path("/sys/fs/cgroup"),
         pull_images: bool = True,
+        dependencies: DependencyInstaller | None = None,
     ) -> None:
         self.client = client
         self.network = network
@@ -202,6 +209,8 @@ class DockerBackend:
         self._pull_images = pull_images
         self._images = ImageCatalog(self._inspect_image, self._pull, announce)
         self._running: dict[str, ContainerEnvironment] = {}
+        self._dependencies = dependencies
+        self._targets: dict[str, Target] = {}
 
     async def _call(self, what: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """A blocking SDK call, in a thread, with Docker's exceptions translated."""
@@ -235,6 +244,7 @@ class DockerBackend:
             self.owner,
             runtime_source=self._runtime_source(function, facts),
             output_pipe=pipe,
+            dependencies=await self._installed(function, facts),
         )
         output = self._pipe_output(pipe, on_line)
         try:
@@ -300,6 +310,46 @@ class DockerBackend:
             return runtime_root() / function.runtime_family
         except FileNotFoundError as exc:
             raise BackendError(str(exc)) from None
+
+    async def _installed(self, function: FunctionConfig, facts: ImageFacts) -> Path | None:
+        """The host folder of the function's installed dependencies, installed for the
+        image's Python (wheels for its version and machine) on first use."""
+        if self._dependencies is None or function.runtime_family not in ("python", "nodejs"):
+            return None
+        target = None
+        if function.runtime_family == "python":
+            target = self._targets.get(facts.name)
+            if target is None:
+                target = await self._python_target(facts.name, function)
+                self._targets[facts.name] = target
+        found = await self._dependencies.search_path(function, target)
+        return Path(next(iter(found.values()))) if found else None
+
+    async def _python_target(self, image: str, function: FunctionConfig) -> Target:
+        """The version and machine of the image's python3, asked once per image; the
+        runtime's version (python3.12: 3.12) if the image cannot say."""
+        try:
+            said = await self._call(f"asking {image} its Python", self._ask_python, image)
+            version, machine = said.split()
+            return Target(version, machine)
+        except (BackendError, ValueError):
+            return Target((function.runtime or "").removeprefix("python") or "3.12")
+
+    def _ask_python(self, image: str) -> str:
+        code = "import platform,sys; print('%d.%d' % sys.version_info[:2], platform.machine())"
+        created = self.client.create_container(
+            image=image,
+            entrypoint=["python3", "-c", code],
+            command=[],
+            labels={LABEL_INSTANCE: self.owner.instance_id, LABEL_OWNER: self.owner.label()},
+            host_config=self.client.create_host_config(network_mode="none"),
+        )
+        try:
+            self.client.start(created["Id"])
+            self.client.wait(created["Id"], timeout=_API_TIMEOUT)
+            return str(self.client.logs(created["Id"], stderr=False).decode().strip())
+        finally:
+            self.client.remove_container(created["Id"], force=True, v=True)
 
     def _attach_stream(self, container_id: str, on_line: LineSink) -> StreamOutput:
         def open_stream() -> Iterator[bytes]:

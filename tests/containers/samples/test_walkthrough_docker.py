@@ -12,14 +12,9 @@ from tests.integration.samples.walkthrough import TasksApi, copy_sample, data_se
 from tests.support import lambdock_up
 
 # The API functions import pydantic, which the sample declares in requirements.txt, and the
-# JavaScript task the AWS SDK it declares in package.json. The process backend installs both
-# on first use (emulator/dependencies.py); the Docker backend does not yet mount that install
-# into the function's container (at /opt/python or /opt/nodejs/node_modules, where Lambda puts
-# layers), so every task submitted through the API fails there with Runtime.ImportModuleError.
-# Strict: remove this mark once it does.
-pytestmark = pytest.mark.xfail(
-    strict=True, reason="the Docker backend does not mount a function's installed dependencies"
-)
+# JavaScript task the AWS SDK it declares in package.json: installed on first use
+# (emulator/dependencies.py) and mounted where Lambda puts layers (/opt/python,
+# /opt/nodejs/node_modules).
 
 
 @pytest.fixture(scope="module")

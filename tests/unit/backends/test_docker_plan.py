@@ -116,6 +116,39 @@ def test_nodejs_on_a_plain_image_runs_the_bundled_client_with_node() -> None:
     assert "PYTHONPATH" not in plan.environment
 
 
+# Lambda puts a layer's libraries in /opt/python and /opt/nodejs/node_modules, which its
+# runtimes search (AWS docs: "Packaging your layer content"); installed dependencies go there.
+def test_installed_python_dependencies_are_mounted_read_only_where_layers_go() -> None:
+    deps = Path("/state/deps/hello-0123456789abcdef-py3.11-x86_64")
+    plan = plan_container(
+        spec(function()),
+        PLAIN_PYTHON,
+        HOST,
+        OWNER,
+        runtime_source=Path("/repo/runtime/python"),
+        dependencies=deps,
+    )
+    assert plan.binds == {
+        "/src/hello": {"bind": "/var/task", "mode": "ro"},
+        "/repo/runtime/python": {"bind": "/opt/lambdock/runtime", "mode": "ro"},
+        str(deps): {"bind": "/opt/python", "mode": "ro"},
+    }
+    assert plan.environment["PYTHONPATH"] == "/opt/lambdock/runtime"
+    assert "NODE_PATH" not in plan.environment
+
+
+def test_installed_node_modules_are_mounted_read_only_and_put_on_node_path() -> None:
+    config = function(runtime="nodejs20.x", handler="index.handler")
+    node = ImageFacts("lambdock-test/nodejs:18", command=("node",))
+    deps = Path("/state/deps/hello-0123456789abcdef/node_modules")
+    plan = plan_container(spec(config), node, HOST, OWNER, runtime_source=None, dependencies=deps)
+    assert plan.binds == {
+        "/src/hello": {"bind": "/var/task", "mode": "ro"},
+        str(deps): {"bind": "/opt/nodejs/node_modules", "mode": "ro"},
+    }
+    assert plan.environment["NODE_PATH"] == "/opt/nodejs/node_modules"
+
+
 def test_an_aws_base_image_gets_the_handler_as_its_command_and_its_own_client() -> None:
     plan = plan_container(spec(function()), AWS_PYTHON, HOST, OWNER, runtime_source=None)
     assert (plan.entrypoint, plan.command) == (None, ("app.handler",))
