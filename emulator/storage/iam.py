@@ -97,6 +97,7 @@ MANAGED: Mapping[str, tuple[str, ...]] = {
     "AmazonS3FullAccess": ("s3:*",),
     "AmazonS3ReadOnlyAccess": ("s3:Get*", "s3:List*"),
 }
+_SECRET = "AWS_SECRET_ACCESS_KEY"
 _S3_RESOURCE = re.compile(r"^(\*|arn:aws[a-zA-Z-]*:s3:::.+)$")
 
 
@@ -178,18 +179,31 @@ class FunctionUser:
         return {"AWS_ACCESS_KEY_ID": self.access_key, "AWS_SECRET_ACCESS_KEY": self.secret_key}
 
 
-def user_for(function: FunctionConfig) -> FunctionUser:
-    """A new user for the function: a stable access key, a fresh secret each start."""
+def user_for(function: FunctionConfig, secret: str | None = None) -> FunctionUser:
+    """The function's user: a stable access key; the given secret, else a fresh one."""
     digest = hashlib.sha256(function.function_name.encode()).hexdigest()[:12]
     stem = re.sub(r"[^A-Za-z0-9]", "", function.function_name)[:16] or "fn"
-    return FunctionUser(function.function_name, f"fn-{stem}-{digest}", secrets.token_urlsafe(24))
+    return FunctionUser(
+        function.function_name, f"fn-{stem}-{digest}", secret or secrets.token_urlsafe(24)
+    )
 
 
 async def grant_functions(
-    endpoint: S3Endpoint, functions: Iterable[FunctionConfig]
+    endpoint: S3Endpoint,
+    functions: Iterable[FunctionConfig],
+    known: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, dict[str, str]]:
-    """Create or update each function's MinIO user and policy; function name -> variables."""
-    users = [(user_for(function), policy_document(function.policies)) for function in functions]
+    """Create or update each function's MinIO user and policy; function name -> variables.
+
+    A function in `known` keeps its secret, so its warm environments go on working when a
+    reloaded template changes another function's grants."""
+    users = [
+        (
+            user_for(function, (known or {}).get(function.function_name, {}).get(_SECRET)),
+            policy_document(function.policies),
+        )
+        for function in functions
+    ]
     await asyncio.to_thread(_apply, endpoint, users)
     return {user.function_name: user.variables() for user, _ in users}
 
@@ -245,5 +259,6 @@ async def give_functions_their_users(services: Services, endpoint: S3Endpoint) -
     template gets its own MinIO user, and its environments get that user's credentials."""
     if services.settings.no_iam:
         return
-    granted = await grant_functions(endpoint, services.template().functions.values())
+    functions = services.template().functions.values()
+    granted = await grant_functions(endpoint, functions, services.function_credentials)
     services.function_credentials.update(granted)

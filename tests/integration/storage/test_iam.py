@@ -141,3 +141,23 @@ def test_the_hook_gives_each_function_of_the_template_its_user_unless_no_iam(
         else:
             assert own["AWS_ACCESS_KEY_ID"].startswith("fn-Fn-")
             assert not allowed(s3_as(minio, own).put_object, Bucket=source, Key="k", Body=b"")
+
+
+def test_granting_again_with_known_credentials_keeps_the_secret_and_applies_new_grants(
+    minio: RunningMinio, buckets: tuple[str, str]
+) -> None:
+    # What a hot reload does: a warm environment still holds the first secret.
+    source, target = buckets
+    endpoint = minio.server.endpoint
+    first = asyncio.run(
+        grant_functions(endpoint, [function("Kept", {"S3CrudPolicy": {"BucketName": source}})])
+    )
+    again = asyncio.run(
+        grant_functions(
+            endpoint, [function("Kept", {"S3CrudPolicy": {"BucketName": target}})], known=first
+        )
+    )
+    assert again == first
+    warm = s3_as(minio, first["Kept"])
+    assert allowed(warm.put_object, Bucket=target, Key="after-reload", Body=b"r")
+    assert not allowed(warm.put_object, Bucket=source, Key="after-reload", Body=b"r")
