@@ -77,6 +77,10 @@ def create_app(
     # Last, for every method at the root: lambdock's own paths above win over user routes.
     app.state.gateway = Gateway(services)
     app.router.routes.append(gateway.route)
+    # And first, for the paths none of the routes above can take (most requests).
+    routers = (admin.router, admin_data.router, dashboard.router, invoke.router, app.router)
+    paths = [getattr(route, "path", "/") for router in routers for route in router.routes]
+    app.router.routes.insert(0, gateway.first_route(p for p in paths if p != gateway.CATCH_ALL))
     return app
 
 

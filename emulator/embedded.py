@@ -28,7 +28,8 @@ class EmbeddedLambdock:
     """Start lambdock on a free loopback port in a background thread; stop it on demand."""
 
     def __init__(self, settings: Settings) -> None:
-        self._listener = socket.socket()
+        # IPPROTO_TCP named, so that asyncio turns Nagle off on the accepted connections.
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._listener.bind((settings.host, settings.port))
         port = self._listener.getsockname()[1]
         self.settings = replace(settings, port=port)

@@ -229,7 +229,9 @@ class Environment:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(self._take_pending())
             self._waiter = None
-        return await asyncio.shield(self._reply)
+        # Awaited directly: if the caller gives up (a timeout), the reply future is cancelled
+        # with it, and an answer arriving later finds it done and is dropped.
+        return await self._reply
 
     def exited(self, code: int | None) -> None:
         """The runtime process or container ended (by itself, or killed)."""

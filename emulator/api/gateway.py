@@ -2,21 +2,25 @@
 Gateway answers it for the template's REST and HTTP APIs.
 
 It is registered last, at the root, for every method, so lambdock's own paths (the Invoke API
-under /2015-03-31/, the admin API under /_lambdock/) win over a greedy user route. The raw
-request is read with Starlette's Request: no FastAPI body parsing on this path.
+under /2015-03-31/, the admin API under /_lambdock/) win over a greedy user route. A copy of it
+goes first, taking only the requests no other route could take, so that a request for a user
+route is not tried against every one of lambdock's own routes. The raw request is read with
+Starlette's Request: no FastAPI body parsing on this path.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
 from emulator.events.apigw import HttpRequest, HttpResponse
 from emulator.gateway_service import BODY_LIMIT, Gateway
+from emulator.routing import is_reserved_path
 
 CATCH_ALL = "/{path:path}"
 # Past the limit the rest of a body is read and dropped, up to this much, so that the client
@@ -44,6 +48,32 @@ class _CatchAll:
 
 # The gateway's one route: every path and method. Append it to an app's routes last.
 route = Route(CATCH_ALL, _CatchAll(), include_in_schema=False)
+
+
+class _FirstRoute(Route):
+    """The catch-all, tried before every other route, but matching only paths that no other
+    route serves: not under lambdock's reserved prefixes and not one of `own_paths`. Every
+    other request goes on to the routes after it, and to the catch-all at the end, as before."""
+
+    def __init__(self, own_paths: frozenset[str]) -> None:
+        super().__init__(CATCH_ALL, _CatchAll(), include_in_schema=False)
+        self._own_paths = own_paths
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path in self._own_paths or is_reserved_path(path):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
+def first_route(other_paths: Iterable[str]) -> Route:
+    """The gateway's route to put first, given the paths of the app's other routes. Those
+    outside the reserved prefixes (e.g. `/` of CloudWatch Logs) must be fixed paths."""
+    own = frozenset(path for path in other_paths if not is_reserved_path(path))
+    templated = sorted(path for path in own if "{" in path)
+    if templated:
+        raise ValueError(f"routes outside lambdock's reserved prefixes must be fixed: {templated}")
+    return _FirstRoute(own)
 
 
 async def _body(request: Request) -> bytes | None:

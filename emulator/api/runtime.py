@@ -3,7 +3,8 @@
 Each environment gets its own loopback port, so its calls can never be confused with another
 environment's: the official clients accept only `host:port` in `AWS_LAMBDA_RUNTIME_API`, which
 leaves no room for a path or token. The protocol is small and on the hot path of every
-invocation, so it is served straight from asyncio streams with h11 rather than through FastAPI.
+invocation, so it is served straight from asyncio streams (`runtime_http`) rather than through
+FastAPI.
 Status codes and error bodies follow the Runtime API's OpenAPI description (AWS docs: "Using the
 Lambda runtime API").
 """
@@ -15,9 +16,8 @@ import contextlib
 import json
 import re
 
-import h11
-
 from emulator import wire
+from emulator.api.runtime_http import BadRequest, BodyTooLarge, Connection, Request
 from emulator.environment import AlreadyAnswered, Environment, UnknownRequest, error_document
 
 _INVOCATION_PATH = re.compile(
@@ -76,11 +76,14 @@ class RuntimeEndpoint:
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
-        connection = h11.Connection(h11.SERVER, max_incomplete_event_size=_MAX_HEADER_BYTES)
+        connection = Connection(reader, writer, max_head=_MAX_HEADER_BYTES)
         try:
-            while await self._one_request(connection, reader, writer):
-                connection.start_next_cycle()
-        except (ConnectionError, h11.RemoteProtocolError, asyncio.IncompleteReadError):
+            while await self._one_request(connection):
+                pass
+        except BadRequest as exc:
+            with contextlib.suppress(ConnectionError):
+                await connection.respond(*_bad_request(exc), close=True)
+        except (ConnectionError, asyncio.IncompleteReadError):
             pass
         except asyncio.CancelledError:
             # Only close() cancels these tasks, and it waits for them: end quietly.
@@ -91,23 +94,25 @@ class RuntimeEndpoint:
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
 
-    async def _one_request(
-        self, connection: h11.Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> bool:
-        request = await _next_event(connection, reader)
-        if not isinstance(request, h11.Request):
+    async def _one_request(self, connection: Connection) -> bool:
+        """Serve one request; whether the connection stays open for another."""
+        request = await connection.next_request()
+        if request is None:
             return False
-        headers = {k.decode().lower(): v.decode("latin-1") for k, v in request.headers}
-        body = await _read_body(connection, reader)
-        if body is None:
-            # Read the rest (up to a bound) so the client gets its 413 instead of a reset.
-            drained = await _discard_body(connection, reader)
-            answer = self._too_large(request.target.decode("latin-1"))
-            await _write(connection, writer, answer, close=not drained)
-            return drained
-        answer = await self._route(request.method.decode(), request.target.decode(), headers, body)
-        await _write(connection, writer, answer)
-        return connection.our_state is h11.DONE and connection.their_state is h11.DONE
+        try:
+            body = await connection.body(
+                request, limit=_MAX_BODY_BYTES, discard_limit=_MAX_DISCARD_BYTES
+            )
+        except BodyTooLarge as exc:
+            # The rest was read (up to a bound) so the client gets its 413 instead of a reset.
+            answer = self._too_large(request.target)
+            keep = exc.drained and request.keep_alive
+            await connection.respond(answer.status, answer.body, answer.headers, close=not keep)
+            return keep
+        answer = await self._route(request, body)
+        close = not request.keep_alive
+        await connection.respond(answer.status, answer.body, answer.headers, close=close)
+        return not close
 
     def _too_large(self, target: str) -> _Answer:
         match = _INVOCATION_PATH.match(target)
@@ -124,10 +129,9 @@ class RuntimeEndpoint:
                 )
         return _error(413, "RequestEntityTooLarge", "Payload too large")
 
-    async def _route(
-        self, method: str, target: str, headers: dict[str, str], body: bytes
-    ) -> _Answer:
-        path = target.split("?", 1)[0]
+    async def _route(self, request: Request, body: bytes) -> _Answer:
+        method, headers = request.method, request.headers
+        path = request.target.split("?", 1)[0]
         if path == wire.RUNTIME_NEXT:
             if method != "GET":
                 return _error(405, "MethodNotAllowed", f"{method} is not allowed on {path}")
@@ -182,59 +186,6 @@ def _error_type_of(body: bytes) -> str | None:
     return value if isinstance(value, str) else None
 
 
-async def _next_event(connection: h11.Connection, reader: asyncio.StreamReader) -> object:
-    while True:
-        event = connection.next_event()
-        if event is not h11.NEED_DATA:
-            return event
-        data = await reader.read(65536)
-        connection.receive_data(data)
-        if not data:
-            return connection.next_event()
-
-
-async def _read_body(connection: h11.Connection, reader: asyncio.StreamReader) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        event = await _next_event(connection, reader)
-        if isinstance(event, h11.Data):
-            size += len(event.data)
-            if size > _MAX_BODY_BYTES:
-                return None
-            chunks.append(bytes(event.data))
-        elif isinstance(event, h11.EndOfMessage):
-            return b"".join(chunks)
-        else:
-            raise ConnectionError("connection closed mid-request")
-
-
-async def _discard_body(connection: h11.Connection, reader: asyncio.StreamReader) -> bool:
-    discarded = 0
-    while discarded <= _MAX_DISCARD_BYTES:
-        event = await _next_event(connection, reader)
-        if not isinstance(event, h11.Data):
-            return isinstance(event, h11.EndOfMessage)
-        discarded += len(event.data)
-    return False
-
-
-async def _write(
-    connection: h11.Connection,
-    writer: asyncio.StreamWriter,
-    answer: _Answer,
-    *,
-    close: bool = False,
-) -> None:
-    headers = [
-        ("Content-Type", "application/json"),
-        ("Content-Length", str(len(answer.body))),
-        *answer.headers,
-    ]
-    if close:
-        headers.append(("Connection", "close"))
-    data = connection.send(h11.Response(status_code=answer.status, headers=headers))
-    data = (data or b"") + (connection.send(h11.Data(data=answer.body)) or b"")
-    data += connection.send(h11.EndOfMessage()) or b""
-    writer.write(data)
-    await writer.drain()
+def _bad_request(exc: BadRequest) -> tuple[int, bytes]:
+    error_type = "RequestHeaderFieldsTooLarge" if exc.status == 431 else "InvalidRequest"
+    return exc.status, _error(exc.status, error_type, str(exc)).body

@@ -26,6 +26,7 @@ from emulator.backends import process_tree
 from emulator.backends.base import EnvironmentSpec, LineSink, Running
 from emulator.backends.entrypoint import check_bootstrap
 from emulator.backends.orphans import EnvironmentRecords
+from emulator.backends.output import LineBuffer
 from emulator.dependencies import DependencyInstaller
 from emulator.errors import BackendError, EnvironmentFailed
 from emulator.lambda_env import Placement, lambda_environment
@@ -44,46 +45,105 @@ GUARD_INTERVAL_SECONDS = 0.1
 # counts them, where Lambda's cgroup counts only pages in use).
 DATA_HEADROOM_MB = 1024
 _PR_SET_PDEATHSIG = 1
+_READ_BYTES = 64 * 1024
+# Bounds one read of the pipe (4 MB); the loop calls again while it stays readable.
+_MAX_READS_AT_ONCE = 64
+# /proc/<pid>/status is about 1.5 KB; VmHWM is in its first third.
+_STATUS_READ_BYTES = 4096
 
 
 class ProcessEnvironment:
-    """A runtime client subprocess and the task that forwards its output."""
+    """A runtime client subprocess, and the pipe its stdout and stderr come through.
+
+    The pipe is read on the event loop whenever it is readable, and a drain reads what it
+    holds there and then: the runtime flushes its output before it posts its answer, so those
+    bytes are in the pipe before the invocation ends, and no turn of the loop is needed."""
 
     def __init__(
-        self, process: asyncio.subprocess.Process, on_line: LineSink, *, memory_size: int
+        self,
+        process: asyncio.subprocess.Process,
+        output_fd: int,
+        on_line: LineSink,
+        *,
+        memory_size: int,
     ) -> None:
         self.process = process
         self.peak_mb = 0
         # Who the runtime process is, so a pid reused after it is reaped is never walked.
         self._stamp = process_tree.stamp(process.pid)
-        self._reader = asyncio.create_task(_forward_lines(process, on_line))
+        self._on_line = on_line
+        self._output_fd: int | None = output_fd
+        self._lines = LineBuffer(_MAX_LINE)
+        self._loop = asyncio.get_running_loop()
+        self._output_ended: asyncio.Future[None] = self._loop.create_future()
+        self._loop.add_reader(output_fd, self._read_output)
+        # /proc/<pid>/status, kept open: every REPORT line reads it again (see max_memory_mb).
+        self._status_fd: int | None = None
         self._guard = asyncio.create_task(self._enforce_limits(memory_size, on_line))
 
     async def wait(self) -> int | None:
         """Wait for the process to end and its last output to be forwarded."""
         code = await self.process.wait()
+        self._close_status()
+        self._read_output()
+        # The end of the output comes when every writer has closed the pipe: a child the
+        # handler started may still hold it.
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(asyncio.shield(self._reader), _STOP_GRACE_SECONDS)
+            await asyncio.wait_for(asyncio.shield(self._output_ended), _STOP_GRACE_SECONDS)
         return code
 
     async def drain_output(self) -> None:
-        """Let the reader task take what the runtime wrote before it answered.
+        """Forward what the runtime wrote before it answered: it is in the pipe already."""
+        self._read_output()
 
-        The runtime flushes its output before it posts to the Runtime API, so those bytes are in
-        the pipe already; a few turns of the event loop hand them to the reader."""
-        for _ in range(4):
-            await asyncio.sleep(0)
+    def _read_output(self) -> None:
+        for _ in range(_MAX_READS_AT_ONCE):
+            if self._output_fd is None:
+                return
+            try:
+                data = os.read(self._output_fd, _READ_BYTES)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self._end_output()
+                return
+            for line in self._lines.feed(data):
+                self._on_line(line)
+
+    def _end_output(self) -> None:
+        if self._output_fd is None:
+            return
+        self._loop.remove_reader(self._output_fd)
+        os.close(self._output_fd)
+        self._output_fd = None
+        for line in self._lines.flush():
+            self._on_line(line)
+        self._output_ended.set_result(None)
 
     def max_memory_mb(self) -> int:
-        """Peak memory: the runtime's VmHWM, or the environment's measured peak if higher."""
+        """Peak memory: the runtime's VmHWM, or the environment's measured peak if higher.
+
+        Read with pread on a descriptor opened once: procfs renders the file afresh at offset
+        0, and the descriptor stays bound to this process even if its pid is reused."""
         try:
-            status = Path(f"/proc/{self.process.pid}/status").read_text()
+            if self._status_fd is None:
+                self._status_fd = os.open(f"/proc/{self.process.pid}/status", os.O_RDONLY)
+            status = os.pread(self._status_fd, _STATUS_READ_BYTES, 0)
         except OSError:
             return self.peak_mb
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                return max(self.peak_mb, -(-int(line.split()[1]) // 1024))
-        return self.peak_mb
+        start = status.find(b"VmHWM:")
+        if start < 0:
+            return self.peak_mb
+        kilobytes = status[start + 6 : status.find(b"\n", start)].split()[0]
+        return max(self.peak_mb, -(-int(kilobytes) // 1024))
+
+    def _close_status(self) -> None:
+        if self._status_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._status_fd)
+            self._status_fd = None
 
     async def _enforce_limits(self, memory_size: int, on_line: LineSink) -> None:
         """Kill the environment when it outgrows MemorySize or Lambda's task quota."""
@@ -162,21 +222,6 @@ def start_failure(function: FunctionConfig, command: list[str], exc: OSError) ->
     return BackendError(f"cannot start {command[0]}: {exc.strerror}")
 
 
-async def _forward_lines(process: asyncio.subprocess.Process, on_line: LineSink) -> None:
-    stream = process.stdout
-    assert stream is not None
-    while True:
-        try:
-            line = await stream.readuntil(b"\n")
-        except asyncio.IncompleteReadError as exc:
-            if exc.partial:
-                on_line(exc.partial.decode(errors="replace"))
-            return
-        except asyncio.LimitOverrunError as exc:
-            line = await stream.readexactly(min(exc.consumed, _MAX_LINE) or 1)
-        on_line(line.decode(errors="replace").rstrip("\n"))
-
-
 class ProcessBackend:
     """Starts runtime clients as local subprocesses."""
 
@@ -252,21 +297,30 @@ class ProcessBackend:
         dependencies = {}
         if self._dependencies is not None:
             dependencies = await self._dependencies.search_path(spec.function)
+        # One pipe for stdout and stderr, as Lambda's log stream has both, in write order.
+        read_fd, write_fd = os.pipe()
         try:
             process = await asyncio.create_subprocess_exec(
                 *command,
                 cwd=str(spec.function.code_uri),
                 env=self.environment(spec, dependencies),
                 stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
+                stdout=write_fd,
+                stderr=write_fd,
                 start_new_session=True,
                 preexec_fn=_child_setup(spec.function.memory_size, os.getpid(), self._prctl),
-                limit=_MAX_LINE,
             )
         except OSError as exc:
+            os.close(read_fd)
             raise start_failure(spec.function, command, exc) from None
-        running = ProcessEnvironment(process, on_line, memory_size=spec.function.memory_size)
+        except BaseException:
+            os.close(read_fd)
+            raise
+        finally:
+            os.close(write_fd)  # only the runtime writes; its exit then ends the output
+        os.set_blocking(read_fd, False)
+        memory_size = spec.function.memory_size
+        running = ProcessEnvironment(process, read_fd, on_line, memory_size=memory_size)
         self._running[running] = spec.environment_id
         if self._records is not None:
             self._records.add(spec.environment_id, process.pid)

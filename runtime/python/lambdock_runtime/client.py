@@ -7,13 +7,13 @@ than the expected one is an error, as it is for awslambdaric, and ends the runti
 
 from __future__ import annotations
 
-import http.client
 import sys
 import time
 from dataclasses import dataclass
 from typing import Callable
 
 from . import __version__
+from .connection import Connection, Headers, ProtocolError
 
 _BASE_PATH = "/2018-06-01/runtime"
 
@@ -65,7 +65,7 @@ class RuntimeApiClient:
         self._max_attempts = max_attempts
         self._first_pause_s = first_pause_s
         self._sleep = sleep
-        self._connection: http.client.HTTPConnection | None = None
+        self._connection: Connection | None = None
         version = sys.version_info
         self._user_agent = (
             f"lambdock-runtime-python/{version.major}.{version.minor}.{version.micro}-{__version__}"
@@ -121,13 +121,13 @@ class RuntimeApiClient:
 
     def _call(
         self, method: str, path: str, body: bytes | None, headers: dict[str, str]
-    ) -> tuple[int, bytes, http.client.HTTPMessage]:
+    ) -> tuple[int, bytes, Headers]:
         headers = {"User-Agent": self._user_agent, **headers}
         pause = self._first_pause_s
         for attempt in range(1, self._max_attempts + 1):
             try:
                 return self._send(method, path, body, headers)
-            except (OSError, http.client.HTTPException) as exc:
+            except (OSError, ProtocolError) as exc:
                 self.close()
                 if attempt == self._max_attempts:
                     raise RuntimeApiError(
@@ -139,13 +139,10 @@ class RuntimeApiClient:
 
     def _send(
         self, method: str, path: str, body: bytes | None, headers: dict[str, str]
-    ) -> tuple[int, bytes, http.client.HTTPMessage]:
+    ) -> tuple[int, bytes, Headers]:
         if self._connection is None:
-            # No timeout: /invocation/next is a long poll that may wait for minutes.
-            self._connection = http.client.HTTPConnection(self._address)
-        self._connection.request(method, path, body=body, headers=headers)
-        response = self._connection.getresponse()
-        return response.status, response.read(), response.headers
+            self._connection = Connection(self._address)
+        return self._connection.request(method, path, body, headers)
 
 
 def _expect(status: int, expected: int, what: str, body: bytes) -> None:
