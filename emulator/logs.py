@@ -59,6 +59,16 @@ class InvocationLog:
         return self.text().encode()[-limit:]
 
 
+def keep_newest(lines: list[str], line: str, *, max_lines: int, max_chars: int) -> None:
+    """Append a line, then drop the oldest until at most `max_lines` lines of at most
+    `max_chars` characters are left (output written between invocations waits here)."""
+    lines.append(line)
+    del lines[:-max_lines]
+    total = sum(len(kept) for kept in lines)
+    while len(lines) > 1 and total > max_chars:
+        total -= len(lines.pop(0))
+
+
 @dataclass(frozen=True)
 class InvocationSummary:
     """How one invocation went: what the dashboard lists and `lambdock logs` prints."""

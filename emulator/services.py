@@ -13,7 +13,7 @@ from emulator.environment import Environment
 from emulator.errors import TemplateError
 from emulator.inspection import BucketBrowser
 from emulator.invoker import InvocationResult, Invoker
-from emulator.logs import LogStore, summarize
+from emulator.logs import KEEP_CHARS, LogStore, keep_newest, summarize
 from emulator.pool import Pool, PoolSettings
 from emulator.secrets import Secrets, secrets_of
 from emulator.settings import Settings
@@ -124,8 +124,7 @@ def build_services(
         if env.current_log is not None:
             logs.write(env.current_log, line)
             return
-        env.init_lines.append(line)
-        del env.init_lines[:-MAX_PENDING_LINES]
+        keep_newest(env.init_lines, line, max_lines=MAX_PENDING_LINES, max_chars=KEEP_CHARS)
         logs.echo(env.function.function_name, line)
 
     pool = Pool(

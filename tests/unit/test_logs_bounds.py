@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from emulator.logs import KEEP_CHARS, KEEP_LINES, LogStore
+from emulator.logs import KEEP_CHARS, KEEP_LINES, LogStore, keep_newest
 
 
 def test_a_log_keeps_start_and_the_newest_lines_within_the_character_bound() -> None:
@@ -24,3 +24,13 @@ def test_a_log_keeps_at_most_keep_lines_short_lines() -> None:
     assert len(log.lines) == KEEP_LINES
     assert log.lines[1] == "11"
     assert log.lines[-1] == str(KEEP_LINES + 9)
+
+
+def test_output_waiting_between_invocations_keeps_its_newest_lines_within_bounds() -> None:
+    pending: list[str] = []
+    for index in range(50):
+        keep_newest(pending, f"{index:02d}" + "z" * 100_000, max_lines=500, max_chars=256 * 1024)
+    assert [line[:2] for line in pending] == ["48", "49"]
+    for index in range(600):
+        keep_newest(pending, str(index), max_lines=500, max_chars=256 * 1024)
+    assert len(pending) == 500 and pending[-1] == "599"
