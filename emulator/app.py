@@ -6,11 +6,12 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from emulator import wire
-from emulator.api import admin, admin_data, cloudwatch_logs, dashboard, gateway, invoke
+from emulator.api import admin, admin_data, cloudwatch_logs, dashboard, fallback, gateway, invoke
+from emulator.api.signing import require_signature
 from emulator.backends.base import Backend
 from emulator.clock import Clock, SystemClock, new_request_id
 from emulator.errors import ApiError
@@ -65,10 +66,12 @@ def create_app(
     app = FastAPI(title="lambdock", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.services = services
     app.add_exception_handler(ApiError, _render_api_error)  # type: ignore[arg-type]
+    fallback.install(app, _render_api_error)
     app.include_router(admin.router)
     app.include_router(admin_data.router)
     app.include_router(dashboard.router)
-    app.include_router(invoke.router)
+    signed = [Depends(require_signature)] if settings.require_sigv4 else []
+    app.include_router(invoke.router, dependencies=signed)
     # CloudWatch Logs answers only POST / with its target header; then the gateway.
     app.router.routes.append(cloudwatch_logs.ROUTE)
     # Last, for every method at the root: lambdock's own paths above win over user routes.

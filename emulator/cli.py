@@ -133,6 +133,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="API Gateway integration timeout of every route (AWS: 29 s REST, 30 s HTTP API)",
     )
     up.add_argument(
+        "--require-sigv4",
+        action="store_true",
+        help="refuse Invoke API calls without a valid AWS SigV4 signature (403, as AWS does)",
+    )
+    up.add_argument(
+        "--no-iam",
+        action="store_true",
+        help="give functions full S3 access instead of what their SAM Policies grant",
+    )
+    up.add_argument(
         "--retry-delay",
         type=float,
         default=1.0,
@@ -187,6 +197,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "runtime_images": parse_runtime_images(getattr(args, "runtime_image", None) or []),
         "docker_network": getattr(args, "docker_network", None),
         "pull_images": _pull_images(args),
+        "require_sigv4": getattr(args, "require_sigv4", None),
+        "no_iam": getattr(args, "no_iam", None),
         "s3_endpoint": getattr(args, "s3_endpoint", None),
         "s3_access_key": getattr(args, "s3_access_key", None),
         "s3_secret_key": getattr(args, "s3_secret_key", None),

@@ -22,6 +22,9 @@ from emulator.errors import EnvironmentFailed
 from emulator.logs import InvocationLog
 from emulator.template.models import FunctionConfig
 
+# How many answered request ids an environment remembers.
+KEEP_ANSWERED = 64
+
 
 class State(enum.Enum):
     """Where an environment is in its life."""
@@ -118,7 +121,10 @@ class Environment:
         self._pending: Invocation | None = None
         self._reply: asyncio.Future[Reply] | None = None
         self._serving: str | None = None
-        self._answered: set[str] = set()
+        # The newest answered request ids, oldest first (a dict as an ordered set), so a second
+        # answer to one of them is told apart from an unknown id; bounded, as a warm
+        # environment may serve invocations without end.
+        self._answered: dict[str, None] = {}
         self._init_error: Reply | None = None
 
     def _move(self, target: State) -> None:
@@ -188,7 +194,9 @@ class Environment:
             raise AlreadyAnswered(reply.request_id)
         if reply.request_id != self._serving or self._reply is None:
             raise UnknownRequest(reply.request_id)
-        self._answered.add(reply.request_id)
+        self._answered[reply.request_id] = None
+        if len(self._answered) > KEEP_ANSWERED:
+            del self._answered[next(iter(self._answered))]
         if not self._reply.done():
             self._reply.set_result(reply)
 
@@ -215,7 +223,7 @@ class Environment:
         self._move(State.BUSY)
         self.invocations += 1
         # Lambda retries an async event with the same request id, maybe in this environment.
-        self._answered.discard(invocation.request_id)
+        self._answered.pop(invocation.request_id, None)
         self._reply = asyncio.get_running_loop().create_future()
         self._pending = invocation
         if self._waiter is not None and not self._waiter.done():

@@ -7,6 +7,7 @@ LambdockError
 │   ├── InvalidParameterValue      400 InvalidParameterValueException
 │   ├── RequestTooLarge            413 RequestTooLargeException
 │   ├── TooManyRequests            429 TooManyRequestsException
+│   ├── ValidationError            400 ValidationException
 │   └── ServiceError               500 ServiceException
 ├── TemplateError                  a template that cannot be served: file, line, resource, field
 │   ├── RouteTemplateError         a route API Gateway would not accept (routing.py)
@@ -91,6 +92,13 @@ class TooManyRequests(ApiError):
         if self.reason:
             body["Reason"] = self.reason
         return body
+
+
+class ValidationError(ApiError):
+    """A parameter breaks the API's own constraints (pattern, length)."""
+
+    status = 400
+    error_type = "ValidationException"
 
 
 class ServiceError(ApiError):

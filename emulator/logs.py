@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 # How many finished invocation logs are kept per function, and lines per invocation.
 KEEP_INVOCATIONS = 200
 KEEP_LINES = 2000
+# And characters per invocation: a handler that writes gigabytes keeps only its newest output
+# (one line is at most 256 KB, CloudWatch's event size, so the newest line always fits).
+KEEP_CHARS = 256 * 1024
 # How many summarised invocations of all functions the timeline keeps for followers.
 KEEP_TIMELINE = 1000
 
@@ -34,15 +37,17 @@ class InvocationLog:
     request_id: str
     lines: list[str] = field(default_factory=list)
     dropped: int = 0
+    chars: int = 0
     started_at: float = 0.0
     summary: InvocationSummary | None = None
     sequence: int = 0
 
     def add(self, line: str) -> None:
-        """Append a line; past the bound the oldest handler lines are dropped."""
+        """Append a line; past the bounds the oldest handler lines (after START) are dropped."""
         self.lines.append(line)
-        if len(self.lines) > KEEP_LINES:
-            del self.lines[1]
+        self.chars += len(line)
+        while len(self.lines) > 2 and (len(self.lines) > KEEP_LINES or self.chars > KEEP_CHARS):
+            self.chars -= len(self.lines.pop(1))
             self.dropped += 1
 
     def text(self) -> str:
@@ -52,6 +57,16 @@ class InvocationLog:
     def tail(self, limit: int = wire.TAIL_LOG_BYTES) -> bytes:
         """The last `limit` bytes, as `X-Amz-Log-Result` carries them."""
         return self.text().encode()[-limit:]
+
+
+def keep_newest(lines: list[str], line: str, *, max_lines: int, max_chars: int) -> None:
+    """Append a line, then drop the oldest until at most `max_lines` lines of at most
+    `max_chars` characters are left (output written between invocations waits here)."""
+    lines.append(line)
+    del lines[:-max_lines]
+    total = sum(len(kept) for kept in lines)
+    while len(lines) > 1 and total > max_chars:
+        total -= len(lines.pop(0))
 
 
 @dataclass(frozen=True)

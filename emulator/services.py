@@ -10,12 +10,14 @@ from emulator.backends.base import Backend
 from emulator.clock import Clock
 from emulator.console import Console
 from emulator.environment import Environment
+from emulator.errors import TemplateError
 from emulator.inspection import BucketBrowser
 from emulator.invoker import InvocationResult, Invoker
-from emulator.logs import LogStore, summarize
+from emulator.logs import KEEP_CHARS, LogStore, keep_newest, summarize
 from emulator.pool import Pool, PoolSettings
+from emulator.secrets import Secrets, secrets_of
 from emulator.settings import Settings
-from emulator.stack import Stack
+from emulator.stack import Stack, load_env_vars
 from emulator.template.models import FunctionConfig, Template
 from emulator.triggers.queue import QUEUE_FILE, DurableQueue, QueueSettings
 from emulator.triggers.schedules import Scheduler
@@ -45,7 +47,11 @@ class Services:
     queue: DurableQueue
     scheduler: Scheduler
     started_at: str
+    # NoEcho parameters and --env-vars values: masked wherever lambdock shows something.
+    secrets: Secrets = field(default_factory=Secrets)
     credentials: dict[str, str] = field(default_factory=lambda: dict(LOCAL_CREDENTIALS))
+    # A function's own credentials where it has them (its MinIO user: emulator.storage.iam).
+    function_credentials: dict[str, dict[str, str]] = field(default_factory=dict)
     endpoint_providers: list[EndpointProvider] = field(default_factory=list)
     # Service name -> URL for clients outside the environments (tests, tools): e.g. "s3".
     client_endpoints: dict[str, str] = field(default_factory=dict)
@@ -79,6 +85,10 @@ class Services:
         found.update(self.client_endpoints)
         return found
 
+    def credentials_for(self, function: FunctionConfig) -> dict[str, str]:
+        """The credentials a function's environments get: its own, else lambdock's."""
+        return self.function_credentials.get(function.function_name, self.credentials)
+
     def client_credentials(self) -> dict[str, str]:
         """Credentials for boto3 clients of tests and tools, as keyword arguments."""
         return {
@@ -107,13 +117,14 @@ def build_services(
     console = Console.for_stream()
     logs = LogStore(console=console if settings.echo_logs else None, now=clock.time)
     holder: dict[str, Services] = {}
+    secrets = _secrets(settings)
 
     def on_line(env: Environment, line: str) -> None:
+        line = secrets.mask(line)
         if env.current_log is not None:
             logs.write(env.current_log, line)
             return
-        env.init_lines.append(line)
-        del env.init_lines[:-MAX_PENDING_LINES]
+        keep_newest(env.init_lines, line, max_lines=MAX_PENDING_LINES, max_chars=KEEP_CHARS)
         logs.echo(env.function.function_name, line)
 
     pool = Pool(
@@ -125,7 +136,7 @@ def build_services(
             init_timeout=settings.init_timeout,
         ),
         clock=clock,
-        credentials=lambda function: holder["services"].credentials,
+        credentials=lambda function: holder["services"].credentials_for(function),
         endpoints=lambda function: holder["services"].endpoints(function),
         on_line=on_line,
     )
@@ -153,6 +164,7 @@ def build_services(
         queue=queue,
         scheduler=scheduler,
         started_at=started.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+        secrets=secrets,
         console=console,
     )
     holder["services"] = services
@@ -163,6 +175,14 @@ def build_services(
     )
     _summarise_invocations(services)
     return services
+
+
+def _secrets(settings: Settings) -> Secrets:
+    try:
+        env_vars = load_env_vars(settings.env_vars_file)
+    except TemplateError:
+        env_vars = {}
+    return secrets_of(settings.template, settings.parameter_overrides, env_vars)
 
 
 def _summarise_invocations(services: Services) -> None:

@@ -51,6 +51,11 @@ class Settings:
     # API Gateway's integration timeout for every route, in seconds; None keeps AWS's (a
     # route's TimeoutInMillis, else 29 s for REST and 30 s for HTTP APIs).
     gateway_timeout: float | None = None
+    # Invoke API calls must carry a valid SigV4 signature for lambdock's credentials.
+    require_sigv4: bool = False
+    # Give every function lambdock's own S3 credentials instead of a user of its own whose
+    # policy follows its SAM Policies (emulator.storage.iam).
+    no_iam: bool = False
 
     @property
     def project_dir(self) -> Path:

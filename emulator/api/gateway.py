@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
@@ -80,12 +80,16 @@ async def _body(request: Request) -> bytes | None:
     """The body, or None when it is over API Gateway's 10 MB limit."""
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size <= BODY_LIMIT:
-            chunks.append(chunk)
-        elif size > _DRAIN_LIMIT:
-            break
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size <= BODY_LIMIT:
+                chunks.append(chunk)
+            elif size > _DRAIN_LIMIT:
+                break
+    except ClientDisconnect:
+        # A body cut off is never handed to a function; nobody reads the answer.
+        return None
     return b"".join(chunks) if size <= BODY_LIMIT else None
 
 

@@ -9,17 +9,19 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from emulator import wire
+from emulator.api.bodies import read_body
 from emulator.errors import (
     InvalidParameterValue,
     InvalidRequestContent,
-    RequestTooLarge,
     ResourceNotFound,
+    ValidationError,
 )
 from emulator.invoker import InvocationRequest
 from emulator.services import Services
@@ -28,6 +30,12 @@ from emulator.template.models import FunctionConfig, split_qualifier
 router = APIRouter(prefix=wire.INVOKE_PREFIX)
 
 _INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
+# FunctionName's constraints (AWS Lambda API reference, "Invoke": pattern, 1 to 170 characters).
+_FUNCTION_NAME = re.compile(
+    r"(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?"
+    r"([a-zA-Z0-9-_\.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?"
+)
+_FUNCTION_NAME_MAX = 170
 
 
 def _services(request: Request) -> Services:
@@ -43,12 +51,12 @@ async def invoke(function_name: str, request: Request) -> Response:
     if invocation_type not in _INVOCATION_TYPES:
         raise InvalidParameterValue(f"Unsupported invocation type: {invocation_type}")
     function = _function(services, function_name, request.query_params.get("Qualifier"))
-    body = await request.body()
     limit = wire.ASYNC_PAYLOAD_LIMIT if invocation_type == "Event" else wire.SYNC_PAYLOAD_LIMIT
-    if len(body) > limit:
-        raise RequestTooLarge(
-            f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
-        )
+    body = await read_body(
+        request,
+        limit,
+        f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
+    )
     payload = _json_payload(body)
     if invocation_type == "DryRun":
         return Response(status_code=204)
@@ -78,6 +86,11 @@ async def invoke(function_name: str, request: Request) -> Response:
 
 
 def _function(services: Services, name: str, qualifier: str | None) -> FunctionConfig:
+    if not _FUNCTION_NAME.fullmatch(name) or len(name) > _FUNCTION_NAME_MAX:
+        raise ValidationError(
+            f"1 validation error detected: Value '{name}' at 'functionName' failed to satisfy "
+            f"constraint: Member must satisfy regular expression pattern: {_FUNCTION_NAME.pattern}"
+        )
     base, inline_qualifier = split_qualifier(name)
     function = services.invoker.function(base)
     qualifier = qualifier or inline_qualifier
@@ -162,7 +175,7 @@ def configuration(function: FunctionConfig, services: Services) -> dict[str, Any
         "LastModified": services.started_at,
         "CodeSha256": "",
         "Version": wire.LATEST,
-        "Environment": {"Variables": dict(function.environment)},
+        "Environment": {"Variables": services.secrets.mask_environment(function.environment)},
         "TracingConfig": {"Mode": "PassThrough"},
         "RevisionId": "00000000-0000-0000-0000-000000000000",
         "State": "Active",

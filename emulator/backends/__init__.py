@@ -32,11 +32,15 @@ def _process(settings: Settings) -> ProcessBackend:
     installer = DependencyInstaller(
         settings.resolved_state_dir / "deps", python=settings.python_executable
     )
-    return ProcessBackend(
+    backend = ProcessBackend(
         python=settings.python_executable,
         node=settings.node_executable,
         dependencies=installer,
+        state_dir=settings.resolved_state_dir,
     )
+    # What a lambdock killed with SIGKILL left running goes before this one starts anything.
+    backend.reap_orphans()
+    return backend
 
 
 def _docker(settings: Settings, *, required: bool) -> Backend:

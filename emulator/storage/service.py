@@ -35,6 +35,7 @@ from emulator.settings import Settings
 from emulator.storage.audit import TraceLog
 from emulator.storage.buckets import BucketError, create_buckets, route_all_notifications
 from emulator.storage.endpoint import S3Endpoint, minio_client
+from emulator.storage.iam import give_functions_their_users
 from emulator.storage.minio_server import (
     MinioBinaryNotFound,
     MinioError,
@@ -335,9 +336,11 @@ def install_storage(services: Services) -> StorageService | None:
         # the dashboard lists objects here.
         services.queue.object_writer = S3ObjectWriter(storage.endpoint)
         services.bucket_browser = MinioBrowser(storage.endpoint)
+        await _function_users(services, storage)
 
     async def reloaded(template: Template) -> None:
         await storage.add_buckets(tuple(b.bucket_name for b in template.buckets.values()))
+        await _function_users(services, storage)
 
     services.credentials = storage.credentials()
     services.endpoint_providers.append(lambda function: storage.function_variables())
@@ -350,6 +353,12 @@ def install_storage(services: Services) -> StorageService | None:
     if settings.echo_logs:
         services.on_ready.append(lambda: print(banner(storage, triggers), flush=True))
     return storage
+
+
+async def _function_users(services: Services, storage: StorageService) -> None:
+    # Only the MinIO lambdock runs has an admin API lambdock holds the keys of.
+    if storage.managed:
+        await give_functions_their_users(services, storage.endpoint)
 
 
 def banner(storage: StorageService, triggers: tuple[S3Trigger, ...]) -> str:

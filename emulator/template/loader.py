@@ -59,6 +59,33 @@ def load_template(
 ) -> Template:
     """Read, resolve and check a template; raises TemplateError naming file, line and field."""
     document = load_yaml(path)
+    try:
+        return _load(
+            document, path, region, account_id, stack_name, parameter_overrides, env_overrides
+        )
+    except _SHAPE_ERRORS as exc:
+        # A value of a type or shape no check above expected (a list where a mapping belongs,
+        # a number too long to read): still a template error, never a traceback.
+        raise TemplateError(_shape_message(exc), Location(path)) from None
+
+
+# What Python raises when a template value has a type or shape the code did not expect.
+_SHAPE_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError)
+
+
+def _shape_message(exc: BaseException) -> str:
+    return f"a value has an unexpected type or shape ({type(exc).__name__}: {str(exc)[:200]})"
+
+
+def _load(
+    document: LocatedDict,
+    path: Path,
+    region: str,
+    account_id: str,
+    stack_name: str,
+    parameter_overrides: Mapping[str, str] | None,
+    env_overrides: Mapping[str, Mapping[str, str]] | None,
+) -> Template:
     info = StackInfo(path, stack_name, region, account_id)
     resources = document.get("Resources")
     if not isinstance(resources, dict) or not resources:
@@ -197,6 +224,11 @@ def _functions(
         except Unsupported as exc:
             warnings.append(f"{logical_id}: {exc}; the function is not served")
             continue
+        except _SHAPE_ERRORS as exc:
+            where = Location(
+                names.info.path, line_of(document, ("Resources", logical_id)), logical_id
+            )
+            raise TemplateError(_shape_message(exc), where) from None
         if config.function_name in seen:
             where = Location(
                 names.info.path, line_of(document, ("Resources", logical_id)), logical_id

@@ -76,7 +76,9 @@ def parameter_values(
             )
         allowed = spec.get("AllowedValues")
         if allowed and str(value) not in [str(a) for a in allowed]:
-            raise TemplateError(f"parameter {name} is {value!r}, not one of {allowed}", where)
+            # A NoEcho value is never shown, not even in an error (CloudFormation shows ****).
+            shown = "'****'" if str(spec.get("NoEcho", "")).lower() == "true" else repr(value)
+            raise TemplateError(f"parameter {name} is {shown}, not one of {allowed}", where)
         if str(spec.get("Type", "")).startswith(("CommaDelimitedList", "List<")):
             value = [item.strip() for item in str(value).split(",")]
         elif not isinstance(value, list):

@@ -122,6 +122,9 @@ def parse_yaml(text: str, path: Path) -> LocatedDict:
         raise TemplateError(f"not valid YAML: {exc}", Location(path)) from None
     except RecursionError:
         raise TemplateError("template nests too deeply", Location(path)) from None
+    except ValueError as exc:
+        # e.g. an integer of more digits than Python converts (sys.get_int_max_str_digits).
+        raise TemplateError(f"a value cannot be read: {str(exc)[:200]}", Location(path)) from None
     if not isinstance(document, LocatedDict):
         raise TemplateError("template must be a YAML mapping", Location(path))
     return document

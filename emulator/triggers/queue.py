@@ -233,8 +233,11 @@ class DurableQueue:
             except Exception:
                 log.exception("async queue: dispatch failed; trying again")
                 timeout = self.settings.max_wait_seconds
+            # asyncio.timeout, not wait_for: in Python 3.11 wait_for can swallow a cancel that
+            # lands as the wake-up comes, and close() would then wait for this loop forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
 
     async def _timeout(self) -> float:
         """Until the next event falls due, at most max_wait; wait for a worker when all are busy."""

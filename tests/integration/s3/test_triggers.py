@@ -38,13 +38,16 @@ def test_functions_get_bucket_names_arns_the_endpoint_and_credentials_minio_acce
 ) -> None:
     settings = stack.invoke("Settings")
     incoming = settings["INCOMING_BUCKET"]
+    # Each function has a MinIO user of its own, whose policy follows its SAM Policies.
+    key, secret = settings["AWS_ACCESS_KEY_ID"], settings["AWS_SECRET_ACCESS_KEY"]
+    assert key.startswith("fn-Settings-") and len(secret) >= 32
     assert settings == {
         "INCOMING_BUCKET": incoming,
         "INCOMING_ARN": f"arn:aws:s3:::{incoming}",
         "RESULTS_BUCKET": RESULTS,
         "AWS_ENDPOINT_URL_S3": stack.storage()["endpoint"],
-        "AWS_ACCESS_KEY_ID": "lambdock",
-        "AWS_SECRET_ACCESS_KEY": "lambdock-secret",
+        "AWS_ACCESS_KEY_ID": key,
+        "AWS_SECRET_ACCESS_KEY": secret,
         # MinIO refuses a session token it did not issue.
         "AWS_SESSION_TOKEN": None,
         "AWS_REGION": "us-east-1",

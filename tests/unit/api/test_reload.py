@@ -39,6 +39,13 @@ async def environment_of(client: Any, name: str, event: dict[str, Any] | None = 
     response = await client.post(INVOKE.format(name), json=event or {})
     assert response.status_code == 200, response.text
     environment: str = response.json()["environment"]
+    # Warm means idle: the runtime has answered and asked for its next event (bounded wait).
+    for _ in range(500):
+        listing = (await client.get("/_lambdock/functions")).json()["functions"]
+        states = {e["id"]: e["state"] for f in listing for e in f["environments"]}
+        if states.get(environment) == "idle":
+            break
+        await asyncio.sleep(0.01)
     return environment
 
 
